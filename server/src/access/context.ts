@@ -1,0 +1,38 @@
+import { AppError, forbidden, unauthenticated } from "../errors.ts";
+import { can, type Permission, type Role } from "./permissions.ts";
+
+/** Who is calling: resolved once per request from the bearer token. */
+export interface Actor {
+  id: string;
+  username: string;
+  role: Role;
+  sessionId: string;
+}
+
+/** What every service call receives, from REST and GraphQL alike. */
+export interface RequestContext {
+  actor: Actor | null;
+  /** Set when a token was presented but refused: explains the 401. */
+  authError?: AppError;
+  requestId: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+/** The authenticated actor, or a 401. */
+export function requireActor(ctx: RequestContext): Actor {
+  if (ctx.actor) return ctx.actor;
+  throw ctx.authError ?? unauthenticated();
+}
+
+/** The authenticated actor holding `permission`, or a 401/403. */
+export function authorize(ctx: RequestContext, permission: Permission): Actor {
+  const actor = requireActor(ctx);
+  if (!can(actor, permission)) throw forbidden(`Your role (${actor.role}) does not allow ${permission}`);
+  return actor;
+}
+
+/** A context for work the system does on its own behalf (CLI, bootstrap, jobs). */
+export function systemContext(requestId = "system"): RequestContext {
+  return { actor: null, requestId };
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Config } from "./config.ts";
+import { AppError } from "./errors.ts";
+import { registerGraphql } from "./graphql/plugin.ts";
+import { registerAuthentication } from "./http/auth-hook.ts";
+import { registerErrorHandling } from "./http/errors.ts";
+import { registerHealth } from "./http/health.ts";
+import { registerMetrics } from "./http/metrics.ts";
+import { registerOpenApi } from "./http/openapi.ts";
+import { registerWeb } from "./http/web.ts";
+import { newId } from "./ids.ts";
+import { registerAuditRoutes } from "./modules/audit/rest.ts";
+import { registerAuthRoutes } from "./modules/auth/rest.ts";
+import { registerUserRoutes } from "./modules/users/rest.ts";
+import type { Runtime } from "./runtime.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The route also takes `application/x-www-form-urlencoded` (the OAuth2 password form). */
+    acceptsForm?: boolean;
+  }
+}
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Keys whose values never reach the logs. */
+export const LOG_REDACT = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'res.headers["set-cookie"]',
+  "*.password",
+  "*.refresh_token",
+  "*.access_token",
+];
+
+export interface AppOptions {
+  logger?: FastifyServerOptions["logger"];
+}
+
+/**
+ * Builds the Fastify app over a started runtime: REST under /api/v1, GraphQL at /graphql,
+ * the web app at /, and the operations endpoints. Closing the app closes the runtime.
+ */
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config, services } = runtime;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: LOG_REDACT },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : newId();
+    },
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
+  });
+
+  // Validation lives in the services (zod) so that REST and GraphQL refuse alike; route
+  // schemas only document the API. Responses are plain JSON, never filtered by schema.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  registerErrorHandling(app);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  // JSON only, plus the OAuth2 password form where a route accepts it; anything else is a 415.
+  app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.addHook("preValidation", async (request) => {
+    const type = request.headers["content-type"] ?? "";
+    if (type.startsWith("application/x-www-form-urlencoded") && !request.routeOptions.config.acceptsForm) {
+      throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported content type; send application/json");
+    }
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:", "blob:"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        // Plants often reach HOM over plain HTTP on the LAN; upgrading would break every asset.
+        upgradeInsecureRequests: config.tls ? [] : null,
+      },
+    },
+    // HSTS only makes sense when HOM itself terminates TLS.
+    hsts: config.tls ? { maxAge: 15_552_000 } : false,
+  });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: config.corsOrigins, credentials: false, maxAge: 600 });
+  }
+
+  registerMetrics(app);
+  registerAuthentication(app, services.auth);
+  await registerOpenApi(app);
+  registerHealth(app, runtime.db);
+  registerAuthRoutes(app, services);
+  registerUserRoutes(app, services);
+  registerAuditRoutes(app, services);
+  await registerGraphql(app, services, config);
+  await registerWeb(app, config.webDir);
+
+  app.addHook("onClose", async () => runtime.close());
+  return app;
+}

@@ -1,0 +1,82 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import SqliteDatabase from "better-sqlite3-multiple-ciphers";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
+import type { Config } from "../config.ts";
+import type { Database } from "./schema.ts";
+
+export type DialectName = "sqlite" | "postgres";
+export type Tx = Transaction<Database>;
+export type Queryable = Kysely<Database> | Tx;
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: DialectName;
+  /** PostgreSQL schema the tables live in (tests use one per run), if not the default. */
+  schema?: string;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config["database"]): Promise<Db> {
+  return config.kind === "sqlite" ? openSqlite(config.file) : openPostgres(config);
+}
+
+function openSqlite(file: string): Db {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const raw = new SqliteDatabase(file);
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = NORMAL"); // safe with WAL: a power cut loses at most the last commits, never integrity
+  raw.pragma("foreign_keys = ON");
+  raw.pragma("busy_timeout = 5000");
+
+  // better-sqlite3 cannot bind booleans; SQLite stores them as 0/1 anyway.
+  const bind = (params: ReadonlyArray<unknown>) => params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  const database = {
+    close: () => raw.close(),
+    prepare(query: string) {
+      const statement = raw.prepare(query);
+      return {
+        reader: statement.reader,
+        all: (params: ReadonlyArray<unknown>) => statement.all(bind(params)),
+        run: (params: ReadonlyArray<unknown>) => statement.run(bind(params)),
+        iterate: (params: ReadonlyArray<unknown>) => statement.iterate(bind(params)),
+      };
+    },
+  };
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { kysely, dialect: "sqlite", close: () => kysely.destroy() };
+}
+
+const PG_TIMESTAMPTZ = 1184;
+const PG_TIMESTAMP = 1114;
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+
+async function openPostgres(config: { url: string; schema?: string; poolSize: number }): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize,
+    options: config.schema ? `-c search_path=${config.schema}` : undefined,
+    types: {
+      // Same value shapes as SQLite: ISO strings for time, numbers for counts.
+      getTypeParser: ((oid: number, format?: "text" | "binary") => {
+        if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) return (v: string) => new Date(v).toISOString();
+        if (oid === PG_INT8 || oid === PG_NUMERIC) return (v: string) => Number(v);
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  if (config.schema) await pool.query(`create schema if not exists "${config.schema}"`);
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kysely, dialect: "postgres", schema: config.schema, close: () => kysely.destroy() };
+}
+
+/** Runs `fn` in one transaction. On PostgreSQL the default READ COMMITTED level is used. */
+export function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  return db.kysely.transaction().execute(fn);
+}
+
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
+}

@@ -1,0 +1,35 @@
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from "kysely/migration";
+import type { Db } from "./index.ts";
+import { foundation } from "./migrations/0001_foundation.ts";
+
+/**
+ * The ordered list of migrations. Imported statically (not read from a folder) so that
+ * the same list ships wherever the server runs. Append; never edit a released migration.
+ */
+function migrations(db: Db): Record<string, Migration> {
+  return {
+    "0001_foundation": foundation(db.dialect),
+  };
+}
+
+function migrator(db: Db): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(db) };
+  return new Migrator({ db: db.kysely, provider, migrationTableSchema: db.schema });
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const result: MigrationResultSet = await migrator(db).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === "Error");
+    throw new Error(`Migration ${failed?.migrationName ?? "?"} failed: ${String(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return (result.results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** Names of migrations not yet applied; empty when the schema is current. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await migrator(db).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

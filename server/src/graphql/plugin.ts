@@ -1,0 +1,71 @@
+import type { FastifyInstance } from "fastify";
+import type { GraphQLError } from "graphql";
+import mercurius from "mercurius";
+import type { Config } from "../config.ts";
+import { AppError, graphqlCode } from "../errors.ts";
+import { registerAuditGraphql } from "../modules/audit/graphql.ts";
+import { registerAuthGraphql } from "../modules/auth/graphql.ts";
+import { registerUserGraphql } from "../modules/users/graphql.ts";
+import type { Services } from "../runtime.ts";
+import { toAppError } from "../http/errors.ts";
+import { createBuilder, toCamelCase, type GraphQLContext } from "./builder.ts";
+import { costLimitRule } from "./limits.ts";
+
+export function buildSchema() {
+  const builder = createBuilder();
+  const { UserType } = registerUserGraphql(builder);
+  registerAuthGraphql(builder, { UserType: UserType as never });
+  registerAuditGraphql(builder);
+  return builder.toSchema();
+}
+
+/** One error per GraphQL error, in the SPEC's `extensions.code` vocabulary; details use camelCase fields. */
+function formatError(error: GraphQLError, log: FastifyInstance["log"]) {
+  const original = error.originalError;
+  let extensions: Record<string, unknown>;
+  let message = error.message;
+  if (original instanceof AppError || (original && "statusCode" in original)) {
+    const appError = toAppError(original);
+    if (appError.status >= 500) log.error({ err: original }, "graphql resolver failed");
+    message = appError.status >= 500 ? "Internal error" : appError.message;
+    extensions = {
+      code: graphqlCode(appError.status),
+      ...(appError.details.length > 0
+        ? { details: appError.details.map((d) => ({ ...d, field: d.field.split(".").map(toCamelCase).join(".") })) }
+        : {}),
+    };
+  } else if (original) {
+    log.error({ err: original }, "graphql resolver failed");
+    message = "Internal error";
+    extensions = { code: "INTERNAL_SERVER_ERROR" };
+  } else {
+    // Parse and validation errors of the document itself.
+    extensions = { code: "BAD_USER_INPUT", ...error.extensions };
+  }
+  return { message, locations: error.locations, path: error.path, extensions };
+}
+
+export async function registerGraphql(app: FastifyInstance, services: Services, config: Config): Promise<void> {
+  await app.register(mercurius, {
+    schema: buildSchema(),
+    path: "/graphql",
+    graphiql: true,
+    queryDepth: config.graphqlMaxDepth,
+    validationRules: [costLimitRule(config.graphqlMaxCost)],
+    allowBatchedQueries: false,
+    context: (request): GraphQLContext => ({ ctx: request.ctx, services }),
+    errorFormatter: (execution, context) => {
+      const log = context.reply?.log ?? app.log;
+      const flat = (execution.errors ?? []).flatMap((e) => {
+        const nested = (e.originalError as { errors?: GraphQLError[] } | undefined)?.errors;
+        return Array.isArray(nested) ? nested : [e];
+      });
+      const errors = flat.map((e) => formatError(e, log));
+      // Document errors (syntax, validation, depth, cost) are the client's fault: 400. Errors
+      // while executing come back with 200 and partial data, as GraphQL over HTTP expects.
+      const documentError = !execution.data && flat.every((e) => !e.originalError || (e.originalError as { statusCode?: number }).statusCode === 400);
+      const statusCode = documentError ? 400 : 200;
+      return { statusCode, response: { data: execution.data ?? null, errors } };
+    },
+  });
+}

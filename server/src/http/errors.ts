@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AppError } from "../errors.ts";
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: AppError["details"] };
+}
+
+/** Fastify's own errors (body parsing, limits) in the terms of the one error model. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as Partial<FastifyError>;
+  switch (e.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new AppError(400, "BAD_REQUEST", "Malformed JSON body");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported content type; send application/json");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new AppError(413, "PAYLOAD_TOO_LARGE", "Request body is too large");
+  }
+  if (e.validation) {
+    return new AppError(422, "VALIDATION_FAILED", "Validation failed", e.validation.map((v) => ({
+      field: (v.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".") || "(body)",
+      message: v.message ?? "invalid",
+    })));
+  }
+  if (e instanceof SyntaxError || e.statusCode === 400) return new AppError(400, "BAD_REQUEST", e.message ?? "Bad request");
+  if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError(e.statusCode, e.statusCode === 429 ? "RATE_LIMITED" : "BAD_REQUEST", e.message ?? "Bad request");
+  }
+  return new AppError(500, "INTERNAL", "Internal error");
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, details: error.details } };
+  return reply.code(error.status).headers(error.headers).send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request: FastifyRequest, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, "request failed");
+    return sendError(reply, appError);
+  });
+}

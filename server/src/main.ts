@@ -1,0 +1,198 @@
+import { parseArgs } from "node:util";
+import { systemContext } from "./access/context.ts";
+import { isRole, ROLES } from "./access/permissions.ts";
+import { buildApp } from "./app.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { openDatabase } from "./db/index.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import { AppError } from "./errors.ts";
+import { startRuntime } from "./runtime.ts";
+
+const USAGE = `Usage: hom <command> [options]
+
+Commands:
+  serve                          Start the server (default)
+  migrate                        Apply database migrations and exit
+  user create --username U --role R [--password P]
+                                 Create a user (a random password is printed when none is given;
+                                 HOM_USER_PASSWORD is read too, to keep it out of the shell history)
+  user passwd --username U [--password P]
+                                 Set a user's password (ends their sessions)
+  user list                      List users
+  audit verify                   Verify the audit hash chain (exit 1 when broken)
+
+Roles: ${ROLES.join(", ")}
+Configuration comes from the environment and ./.env; see README.md.`;
+
+async function serve(config: Config): Promise<void> {
+  const runtime = await startRuntime(config);
+  const ctx = systemContext("bootstrap");
+  const admin = await runtime.services.users.bootstrapAdmin(ctx, config.adminPassword);
+  const app = await buildApp(runtime);
+  if (admin.password) {
+    // Printed once, on the console only: the log file never sees it.
+    process.stdout.write(
+      `\n  First start: created user "admin" with password: ${admin.password}\n  Change it after logging in (or set HOM_ADMIN_PASSWORD before the first start).\n\n`,
+    );
+  } else if (admin.created) {
+    app.log.info("first start: created user admin with the password from HOM_ADMIN_PASSWORD");
+  }
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "shutting down: draining requests");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+async function migrate(config: Config): Promise<void> {
+  const db = await openDatabase(config.database);
+  try {
+    const applied = await migrateToLatest(db);
+    console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");
+  } finally {
+    await db.close();
+  }
+}
+
+async function user(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      username: { type: "string" },
+      role: { type: "string" },
+      password: { type: "string" },
+      "full-name": { type: "string" },
+      email: { type: "string" },
+    },
+  });
+  const runtime = await startRuntime(config);
+  try {
+    const users = runtime.services.users;
+    const ctx = systemContext("cli");
+    switch (positionals[0]) {
+      case "create": {
+        if (!values.username || !values.role) return fail("user create needs --username and --role");
+        if (!isRole(values.role)) return fail(`unknown role "${values.role}"; one of ${ROLES.join(", ")}`);
+        const given = values.password ?? process.env.HOM_USER_PASSWORD;
+        const password = given ?? randomPassword();
+        const created = await users.createUnchecked(ctx, {
+          username: values.username,
+          password,
+          role: values.role,
+          full_name: values["full-name"] ?? null,
+          email: values.email ?? null,
+          locale: "en",
+          active: true,
+        });
+        console.log(`Created ${created.username} (${created.role}).`);
+        if (!given) console.log(`Password: ${password}`);
+        return 0;
+      }
+      case "passwd": {
+        if (!values.username) return fail("user passwd needs --username");
+        const given = values.password ?? process.env.HOM_USER_PASSWORD;
+        const password = given ?? randomPassword();
+        await users.setPassword(ctx, values.username, password);
+        console.log(`Password of ${values.username} changed; their sessions were ended.`);
+        if (!given) console.log(`Password: ${password}`);
+        return 0;
+      }
+      case "list": {
+        const rows = await users.listAll();
+        for (const u of rows) {
+          console.log(`${u.username.padEnd(24)} ${u.role.padEnd(11)} ${u.active ? "active  " : "inactive"} ${u.last_login_at ?? "never logged in"}`);
+        }
+        return 0;
+      }
+      default:
+        return fail("user needs one of: create, passwd, list");
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function audit(config: Config, args: string[]): Promise<number> {
+  if (args[0] !== "verify") return fail("audit needs: verify");
+  const runtime = await startRuntime(config);
+  try {
+    const result = await runtime.services.audit.verify();
+    console.log(JSON.stringify(result));
+    if (!result.ok) console.error(`Audit chain is BROKEN at entry ${result.first_bad_id ?? "(end of log)"}.`);
+    return result.ok ? 0 : 1;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function randomPassword(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");
+}
+
+function fail(message: string): number {
+  console.error(`hom: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command = "serve", ...rest] = argv;
+  if (command === "help" || command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  try {
+    switch (command) {
+      case "serve":
+        await serve(config);
+        return -1; // keeps running
+      case "migrate":
+        await migrate(config);
+        return 0;
+      case "user":
+        return await user(config, rest);
+      case "audit":
+        return await audit(config, rest);
+      default:
+        return fail(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof AppError) {
+      const details = error.details.map((d) => `\n  ${d.field}: ${d.message}`).join("");
+      console.error(`hom: ${error.message}${details}`);
+      return 1;
+    }
+    console.error(`hom: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exitCode = code;
+}

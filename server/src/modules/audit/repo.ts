@@ -1,0 +1,56 @@
+import { sql } from "kysely";
+import type { DialectName, Queryable, Tx } from "../../db/index.ts";
+import type { AuditLogTable } from "../../db/schema.ts";
+
+// Any constant works; it only has to be the same for every writer of the chain.
+const AUDIT_CHAIN_LOCK = 4_711_001;
+
+export interface AuditFilter {
+  entity_type?: string;
+  entity_id?: string;
+  actor_id?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+  beforeSeq?: number;
+}
+
+export const auditRepo = {
+  /**
+   * Serialises appends to the chain for the rest of the transaction. SQLite needs nothing:
+   * one connection runs one transaction at a time.
+   */
+  async lockChain(trx: Tx, dialect: DialectName): Promise<void> {
+    if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
+  },
+
+  head(db: Queryable) {
+    return db.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirst();
+  },
+
+  async append(trx: Tx, entry: AuditLogTable, firstEntry: boolean): Promise<void> {
+    await trx.insertInto("audit_log").values(entry).execute();
+    if (firstEntry) {
+      await trx.insertInto("audit_head").values({ id: 1, seq: entry.seq, hash: entry.hash }).execute();
+    } else {
+      await trx.updateTable("audit_head").set({ seq: entry.seq, hash: entry.hash }).where("id", "=", 1).execute();
+    }
+  },
+
+  list(db: Queryable, filter: AuditFilter, limit: number) {
+    let q = db.selectFrom("audit_log").selectAll();
+    if (filter.entity_type) q = q.where("entity_type", "=", filter.entity_type);
+    if (filter.entity_id) q = q.where("entity_id", "=", filter.entity_id);
+    if (filter.actor_id) q = q.where("actor_id", "=", filter.actor_id);
+    if (filter.action) q = q.where("action", "=", filter.action);
+    if (filter.from) q = q.where("at", ">=", filter.from);
+    if (filter.to) q = q.where("at", "<", filter.to);
+    if (filter.beforeSeq !== undefined) q = q.where("seq", "<", filter.beforeSeq);
+    return q.orderBy("seq", "desc").limit(limit).execute();
+  },
+
+  /** Entries in chain order, a page at a time (verification streams the whole log). */
+  chainPage(db: Queryable, afterSeq: number, limit: number) {
+    return db.selectFrom("audit_log").selectAll().where("seq", ">", afterSeq).orderBy("seq", "asc").limit(limit).execute();
+  },
+};

@@ -1,0 +1,78 @@
+import type { Queryable } from "../../db/index.ts";
+import type { RefreshTokensTable, SessionsTable } from "../../db/schema.ts";
+
+export const sessionsRepo = {
+  async insertSession(db: Queryable, row: SessionsTable): Promise<void> {
+    await db.insertInto("sessions").values(row).execute();
+  },
+
+  async insertRefreshToken(db: Queryable, row: RefreshTokensTable): Promise<void> {
+    await db.insertInto("refresh_tokens").values(row).execute();
+  },
+
+  /** The refresh token with its session and user, by the token's hash. */
+  findRefreshToken(db: Queryable, tokenHash: string) {
+    return db
+      .selectFrom("refresh_tokens as t")
+      .innerJoin("sessions as s", "s.id", "t.session_id")
+      .innerJoin("users as u", "u.id", "s.user_id")
+      .select([
+        "t.id as token_id",
+        "t.expires_at as token_expires_at",
+        "t.used_at",
+        "s.id as session_id",
+        "s.revoked_at",
+        "u.id as user_id",
+        "u.username",
+        "u.role",
+        "u.active",
+      ])
+      .where("t.token_hash", "=", tokenHash)
+      .executeTakeFirst();
+  },
+
+  /** The session behind an access token, with the fields authentication needs. */
+  findSessionWithUser(db: Queryable, sessionId: string, userId: string) {
+    return db
+      .selectFrom("sessions as s")
+      .innerJoin("users as u", "u.id", "s.user_id")
+      .select(["s.revoked_at", "s.expires_at", "u.id", "u.username", "u.role", "u.active"])
+      .where("s.id", "=", sessionId)
+      .where("s.user_id", "=", userId)
+      .executeTakeFirst();
+  },
+
+  /** Marks a refresh token spent, only if nobody did first. True when this call won. */
+  async spendRefreshToken(db: Queryable, tokenId: string, now: string): Promise<boolean> {
+    const result = await db
+      .updateTable("refresh_tokens")
+      .set({ used_at: now })
+      .where("id", "=", tokenId)
+      .where("used_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  },
+
+  async touchSession(db: Queryable, sessionId: string, now: string, expiresAt: string): Promise<void> {
+    await db.updateTable("sessions").set({ last_used_at: now, expires_at: expiresAt }).where("id", "=", sessionId).execute();
+  },
+
+  async revokeSession(db: Queryable, sessionId: string, now: string, reason: string): Promise<boolean> {
+    const result = await db
+      .updateTable("sessions")
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where("id", "=", sessionId)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  },
+
+  async revokeAllOfUser(db: Queryable, userId: string, now: string, reason: string): Promise<void> {
+    await db
+      .updateTable("sessions")
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .execute();
+  },
+};

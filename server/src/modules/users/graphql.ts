@@ -1,0 +1,80 @@
+import { ROLES } from "../../access/permissions.ts";
+import { connectionType, pageArgs, toSnakeCase, type Builder } from "../../graphql/builder.ts";
+import { LOCALES, type User } from "./service.ts";
+
+export function registerUserGraphql(builder: Builder) {
+  const Role = builder.enumType("Role", { values: ROLES });
+  const Locale = builder.enumType("Locale", { values: LOCALES });
+
+  const UserType = builder.objectRef<User>("User").implement({
+    fields: (t) => ({
+      id: t.exposeID("id"),
+      username: t.exposeString("username"),
+      fullName: t.string({ nullable: true, resolve: (u) => u.full_name }),
+      email: t.exposeString("email", { nullable: true }),
+      role: t.string({ resolve: (u) => u.role }),
+      active: t.exposeBoolean("active"),
+      locale: t.exposeString("locale"),
+      createdAt: t.string({ resolve: (u) => u.created_at }),
+      updatedAt: t.string({ resolve: (u) => u.updated_at }),
+      lastLoginAt: t.string({ nullable: true, resolve: (u) => u.last_login_at }),
+    }),
+  });
+  const UserConnection = connectionType(builder, "User", UserType);
+
+  const CreateUserInput = builder.inputType("CreateUserInput", {
+    fields: (t) => ({
+      username: t.string({ required: true }),
+      password: t.string({ required: true }),
+      role: t.field({ type: Role, required: true }),
+      fullName: t.string(),
+      email: t.string(),
+      locale: t.field({ type: Locale }),
+      active: t.boolean(),
+    }),
+  });
+  const UpdateUserInput = builder.inputType("UpdateUserInput", {
+    fields: (t) => ({
+      fullName: t.string(),
+      email: t.string(),
+      role: t.field({ type: Role }),
+      locale: t.field({ type: Locale }),
+      active: t.boolean(),
+      password: t.string(),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    me: t.field({ type: UserType, resolve: (_root, _args, { ctx, services }) => services.users.me(ctx) }),
+    user: t.field({
+      type: UserType,
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_root, args, { ctx, services }) => services.users.get(ctx, String(args.id)),
+    }),
+    users: t.field({
+      type: UserConnection,
+      args: { first: t.arg.int(), after: t.arg.string(), role: t.arg({ type: Role }), active: t.arg.boolean(), q: t.arg.string() },
+      resolve: (_root, args, { ctx, services }) =>
+        services.users.list(ctx, {
+          ...pageArgs(args),
+          ...toSnakeCase({ role: args.role ?? undefined, q: args.q ?? undefined }),
+          ...(args.active == null ? {} : { active: String(args.active) }),
+        }),
+    }),
+  }));
+
+  builder.mutationFields((t) => ({
+    createUser: t.field({
+      type: UserType,
+      args: { input: t.arg({ type: CreateUserInput, required: true }) },
+      resolve: (_root, args, { ctx, services }) => services.users.create(ctx, toSnakeCase(args.input)),
+    }),
+    updateUser: t.field({
+      type: UserType,
+      args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateUserInput, required: true }) },
+      resolve: (_root, args, { ctx, services }) => services.users.update(ctx, String(args.id), toSnakeCase(args.input)),
+    }),
+  }));
+
+  return { UserType };
+}

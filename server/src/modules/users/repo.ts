@@ -1,0 +1,70 @@
+import type { Queryable } from "../../db/index.ts";
+import type { Insertable, Selectable, Updateable } from "kysely";
+import type { UsersTable } from "../../db/schema.ts";
+
+export type UserRow = Selectable<UsersTable>;
+
+export const usersRepo = {
+  findById(db: Queryable, id: string) {
+    return db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+
+  findByUsername(db: Queryable, username: string) {
+    return db.selectFrom("users").selectAll().where("username_key", "=", username.toLowerCase()).executeTakeFirst();
+  },
+
+  async count(db: Queryable): Promise<number> {
+    const row = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  async countActiveAdmins(db: Queryable): Promise<number> {
+    const row = await db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("role", "=", "admin")
+      .where("active", "=", true)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  async insert(db: Queryable, row: Insertable<UsersTable>): Promise<void> {
+    await db.insertInto("users").values(row).execute();
+  },
+
+  async update(db: Queryable, id: string, patch: Updateable<UsersTable>): Promise<void> {
+    await db.updateTable("users").set(patch).where("id", "=", id).execute();
+  },
+
+  list(db: Queryable, filter: { role?: string; active?: boolean; q?: string; after?: [string, string] }, limit: number) {
+    let q = db.selectFrom("users").selectAll();
+    if (filter.role) q = q.where("role", "=", filter.role);
+    if (filter.active !== undefined) q = q.where("active", "=", filter.active);
+    if (filter.q) {
+      const like = `%${filter.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) =>
+        eb.or([
+          eb("username_key", "like", like),
+          eb(eb.fn("lower", ["full_name"]), "like", like),
+          eb(eb.fn("lower", ["email"]), "like", like),
+        ]),
+      );
+    }
+    if (filter.after) {
+      const [key, id] = filter.after;
+      q = q.where((eb) => eb.or([eb("username_key", ">", key), eb.and([eb("username_key", "=", key), eb("id", ">", id)])]));
+    }
+    return q.orderBy("username_key").orderBy("id").limit(limit).execute();
+  },
+
+  /** Atomic increment: concurrent failures are all counted. Returns the new count. */
+  async incrementFailedLogins(db: Queryable, id: string): Promise<number> {
+    const row = await db
+      .updateTable("users")
+      .set((eb) => ({ failed_login_count: eb("failed_login_count", "+", 1) }))
+      .where("id", "=", id)
+      .returning("failed_login_count")
+      .executeTakeFirstOrThrow();
+    return Number(row.failed_login_count);
+  },
+};

@@ -1,0 +1,59 @@
+import { systemContext } from "./access/context.ts";
+import { TokenSigner, newSecret } from "./access/tokens.ts";
+import type { Config } from "./config.ts";
+import { openDatabase, transaction, type Db } from "./db/index.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import { AuditService } from "./modules/audit/service.ts";
+import { AuthService } from "./modules/auth/service.ts";
+import { settingsRepo } from "./modules/settings/repo.ts";
+import { UserService } from "./modules/users/service.ts";
+
+/** The services, built once per process over one database. Routes and resolvers only call these. */
+export interface Services {
+  audit: AuditService;
+  users: UserService;
+  auth: AuthService;
+}
+
+export interface Runtime {
+  config: Config;
+  db: Db;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Opens the database, applies migrations and wires the services. */
+export async function startRuntime(config: Config): Promise<Runtime> {
+  const db = await openDatabase(config.database);
+  try {
+    await migrateToLatest(db);
+    const audit = new AuditService(db);
+    const signer = new TokenSigner(config.jwtSecret ?? (await jwtSecret(db, audit)), config.accessTokenTtlSeconds);
+    const users = new UserService(db, audit);
+    const auth = new AuthService(db, audit, users, signer, config);
+    return { config, db, services: { audit, users, auth }, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/**
+ * Without HOM_JWT_SECRET, a secret is generated on first start and kept in the database,
+ * so tokens survive restarts and every instance on one PostgreSQL signs alike.
+ */
+async function jwtSecret(db: Db, audit: AuditService): Promise<string> {
+  const existing = await settingsRepo.get(db.kysely, "jwt_secret");
+  if (existing) return existing;
+  await transaction(db, async (trx) => {
+    if (await settingsRepo.insertIfAbsent(trx, "jwt_secret", newSecret())) {
+      await audit.record(trx, systemContext(), {
+        action: "settings.create",
+        entity_type: "setting",
+        entity_id: "jwt_secret",
+        changes: { value: ["[redacted]", "[redacted]"] },
+      });
+    }
+  });
+  return (await settingsRepo.get(db.kysely, "jwt_secret"))!;
+}
