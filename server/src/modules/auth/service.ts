@@ -22,13 +22,14 @@ export interface TokenPair {
   refresh_token: string;
 }
 
-const loginSchema = z.object({
+const loginSchema = z.strictObject({
   username: z.string().min(1, "is required").max(64),
   password: z.string().min(1, "is required").max(256),
   // OAuth2 password-grant forms carry these; they are accepted and ignored.
   grant_type: z.literal("password").optional(),
   scope: z.string().max(200).optional(),
   client_id: z.string().max(200).optional(),
+  client_secret: z.string().max(200).optional(),
 });
 
 const refreshSchema = z.strictObject({ refresh_token: z.string().min(1, "is required").max(200) });

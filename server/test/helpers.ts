@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe } from "node:test";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import { systemContext } from "../src/access/context.ts";
+import { buildApp } from "../src/app.ts";
+import { loadConfig, type Config } from "../src/config.ts";
+import { startRuntime, type Runtime } from "../src/runtime.ts";
+
+/**
+ * Test helpers. Every suite runs once per backend in HOM_TEST_BACKENDS (set by scripts/test.ts);
+ * each app gets a fresh SQLite directory or a fresh PostgreSQL schema, dropped afterwards.
+ */
+
+export type Backend = "sqlite" | "postgres";
+export const BACKENDS = (process.env.HOM_TEST_BACKENDS ?? "sqlite").split(",").filter(Boolean) as Backend[];
+export const TEST_PG_URL = process.env.HOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const ADMIN_PASSWORD = "admin-password-1";
+export const JWT_SECRET = "test-jwt-secret-0123456789-abcdefghijklmnop";
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+export const NODE24 = path.join(REPO_ROOT, "node_modules/.bin/node");
+
+export function forEachBackend(name: string, fn: (backend: Backend) => void): void {
+  for (const backend of BACKENDS) describe(`${name} [${backend}]`, () => fn(backend));
+}
+
+export interface TestEnv {
+  backend: Backend;
+  /** Environment variables that reach this test database (for spawning the CLI). */
+  env: Record<string, string>;
+  config: Config;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, empty database for one backend, and the environment that points HOM at it. */
+export async function createTestEnv(backend: Backend, overrides: Record<string, string> = {}): Promise<TestEnv> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "hom-test-"));
+  const env: Record<string, string> = {
+    HOM_DATA_DIR: dataDir,
+    HOM_LOG_LEVEL: "silent",
+    HOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    HOM_JWT_SECRET: JWT_SECRET,
+    ...overrides,
+  };
+  let schema: string | undefined;
+  if (backend === "postgres") {
+    schema = `hom_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    env.DATABASE_URL = TEST_PG_URL;
+    env.HOM_PG_SCHEMA = schema;
+  }
+  const config = loadConfig(env);
+  return {
+    backend,
+    env,
+    config,
+    async cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (schema) {
+        const client = new pg.Client({ connectionString: TEST_PG_URL });
+        await client.connect();
+        await client.query(`drop schema if exists "${schema}" cascade`);
+        await client.end();
+      }
+    },
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  runtime: Runtime;
+  testEnv: TestEnv;
+  /** Logs in over HTTP and returns the token pair. */
+  login(username: string, password: string): Promise<{ access_token: string; refresh_token: string }>;
+  /** Creates a user with the given role (through the admin API) and returns its bearer header. */
+  userWithRole(role: string, username?: string): Promise<{ id: string; username: string; password: string; auth: Record<string, string> }>;
+  adminAuth: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(backend: Backend, overrides: Record<string, string> = {}): Promise<TestApp> {
+  const testEnv = await createTestEnv(backend, overrides);
+  const runtime = await startRuntime(testEnv.config);
+  await runtime.services.users.bootstrapAdmin(systemContext(), testEnv.config.adminPassword);
+  const app = await buildApp(runtime, { logger: false });
+  await app.ready();
+
+  const login = async (username: string, password: string) => {
+    const res = await app.inject({ method: "POST", url: "/api/v1/auth/token", payload: { username, password } });
+    if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
+    return res.json() as { access_token: string; refresh_token: string };
+  };
+  const admin = await login("admin", ADMIN_PASSWORD);
+  const adminAuth = { authorization: `Bearer ${admin.access_token}` };
+  let counter = 0;
+
+  return {
+    app,
+    runtime,
+    testEnv,
+    login,
+    adminAuth,
+    async userWithRole(role, username = `${role}${++counter}`) {
+      const password = `${role}-password-${counter}`;
+      const res = await app.inject({
+        method: "POST",
+        url: "/api/v1/users",
+        headers: adminAuth,
+        payload: { username, password, role },
+      });
+      if (res.statusCode !== 201) throw new Error(`create ${username} failed: ${res.statusCode} ${res.body}`);
+      const tokens = await login(username, password);
+      return { id: res.json().id, username, password, auth: { authorization: `Bearer ${tokens.access_token}` } };
+    },
+    async close() {
+      await app.close();
+      await testEnv.cleanup();
+    },
+  };
+}
+
+/** POSTs a GraphQL document through /graphql. */
+export async function graphql(
+  app: FastifyInstance,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) {
+  const res = await app.inject({ method: "POST", url: "/graphql", headers, payload: { query, variables } });
+  return { status: res.statusCode, body: res.json() as { data?: Record<string, any> | null; errors?: any[] } };
+}
+
+/** Number of audit entries, straight from the table. */
+export async function auditCount(runtime: Runtime, action?: string): Promise<number> {
+  let q = runtime.db.kysely.selectFrom("audit_log").select((eb) => eb.fn.countAll<number>().as("n"));
+  if (action) q = q.where("action", "=", action);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
