@@ -61,11 +61,23 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
         return Array.isArray(nested) ? nested : [e];
       });
       const errors = flat.map((e) => formatError(e, log));
-      // Document errors (syntax, validation, depth, cost) are the client's fault: 400. Errors
-      // while executing come back with 200 and partial data, as GraphQL over HTTP expects.
-      const documentError = !execution.data && flat.every((e) => !e.originalError || (e.originalError as { statusCode?: number }).statusCode === 400);
-      const statusCode = documentError ? 400 : 200;
-      return { statusCode, response: { data: execution.data ?? null, errors } };
+      return { statusCode: httpStatus(execution.data, flat), response: { data: execution.data ?? null, errors } };
     },
   });
+}
+
+/**
+ * Errors while executing come back with 200 and whatever data there is, as GraphQL over HTTP
+ * expects. A request that never executed is the client's fault: the body could not be read
+ * (its own 4xx: 400, 413, 415) or the document failed to parse or validate (400).
+ */
+function httpStatus(data: unknown, errors: GraphQLError[]): number {
+  if (data) return 200;
+  for (const error of errors) {
+    const original = error.originalError as { statusCode?: unknown } | undefined;
+    if (original && !(original instanceof AppError) && typeof original.statusCode === "number" && original.statusCode >= 400) {
+      return original.statusCode < 500 ? original.statusCode : 500;
+    }
+  }
+  return errors.every((e) => !e.originalError) ? 400 : 200;
 }
