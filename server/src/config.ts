@@ -103,16 +103,20 @@ const envSchema = z
     HOM_GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
     HOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     HOM_WEB_DIR: optionalString,
-  })
-  .superRefine((env, ctx) => {
-    if (Boolean(env.HOM_TLS_CERT) !== Boolean(env.HOM_TLS_KEY)) {
-      ctx.addIssue({ code: "custom", path: ["HOM_TLS_KEY"], message: "HOM_TLS_CERT and HOM_TLS_KEY go together" });
-    }
-    for (const key of ["HOM_TLS_CERT", "HOM_TLS_KEY", "HOM_ENCRYPTION_KEY_FILE"] as const) {
-      const file = env[key];
-      if (file && !existsSync(file)) ctx.addIssue({ code: "custom", path: [key], message: `file not found: ${file}` });
-    }
   });
+
+/** Checks across variables; run even when single values are bad, so every problem shows at once. */
+function crossChecks(environment: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (Boolean(environment.HOM_TLS_CERT) !== Boolean(environment.HOM_TLS_KEY)) {
+    problems.push("HOM_TLS_KEY: HOM_TLS_CERT and HOM_TLS_KEY go together");
+  }
+  for (const key of ["HOM_TLS_CERT", "HOM_TLS_KEY", "HOM_ENCRYPTION_KEY_FILE"]) {
+    const file = environment[key];
+    if (file && !existsSync(file)) problems.push(`${key}: file not found: ${file}`);
+  }
+  return problems;
+}
 
 export type Env = z.output<typeof envSchema>;
 
@@ -159,18 +163,18 @@ export function readDotEnv(file = path.resolve(".env")): Record<string, string> 
 
 export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), ...process.env }): Config {
   const parsed = envSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const key = issue.path.join(".");
         const value = environment[key];
         // Never echo secrets back: only show values of non-secret variables.
         const shown = value !== undefined && !/SECRET|PASSWORD|KEY/.test(key) ? ` (got "${value}")` : "";
         return `${key}: ${issue.message}${shown}`;
-      }),
-    );
-  }
-  const env = parsed.data;
+      });
+  problems.push(...crossChecks(environment));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const env = parsed.data!;
   const dataDir = path.resolve(env.HOM_DATA_DIR);
   return {
     port: env.PORT,

@@ -1,0 +1,95 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { isGraphQLError } from "./api/graphql";
+import { fetchMe, hasStoredSession, logout, onSessionEnd, type Me } from "./api/session";
+import { Button } from "./components/Button";
+import { LoginPage, type LoginDraft } from "./components/LoginPage";
+import { Shell } from "./components/Shell";
+import { messages as t } from "./i18n/en";
+
+type View =
+  | { kind: "restoring" }
+  | { kind: "offline" }
+  | { kind: "login"; notice: string | null }
+  | { kind: "ready"; user: Me };
+
+export function App() {
+  const [view, setView] = useState<View>(() =>
+    hasStoredSession() ? { kind: "restoring" } : { kind: "login", notice: null },
+  );
+  // Lives here, not in the login page, so nothing the user typed is lost when the page re-mounts.
+  const [draft, setDraft] = useState<LoginDraft>({ username: "", password: "" });
+
+  const restore = useCallback(async () => {
+    setView({ kind: "restoring" });
+    try {
+      setView({ kind: "ready", user: await fetchMe() });
+    } catch (error) {
+      if (isGraphQLError(error, "NETWORK") || isGraphQLError(error, "HTTP_ERROR")) setView({ kind: "offline" });
+      else setView({ kind: "login", notice: isGraphQLError(error, "UNAUTHENTICATED") ? t.login.sessionEnded : null });
+    }
+  }, []);
+
+  // On start only; later restores come from the retry button.
+  useEffect(() => {
+    if (hasStoredSession()) void restore();
+  }, [restore]);
+
+  const viewRef = useRef(view);
+  useEffect(() => {
+    viewRef.current = view;
+  }, [view]);
+
+  useEffect(
+    () =>
+      onSessionEnd(() => {
+        const current = viewRef.current;
+        if (current.kind === "login") return;
+        // Back to the login form, with the username filled in and anything typed there kept.
+        if (current.kind === "ready") setDraft((d) => ({ ...d, username: d.username || current.user.username }));
+        setView({ kind: "login", notice: t.login.sessionEnded });
+      }),
+    [],
+  );
+
+  useEffect(() => {
+    document.title = view.kind === "ready" ? `${t.appName} — ${t.appTitle}` : `${t.login.submit} — ${t.appName}`;
+  }, [view.kind]);
+
+  const onLoggedIn = useCallback((user: Me) => {
+    setDraft((d) => ({ username: d.username, password: "" }));
+    setView({ kind: "ready", user });
+  }, []);
+
+  const onLogout = useCallback(async () => {
+    await logout();
+    setDraft({ username: "", password: "" });
+    setView({ kind: "login", notice: null });
+  }, []);
+
+  switch (view.kind) {
+    case "restoring":
+      return (
+        <p role="status" className="flex min-h-dvh items-center justify-center text-lg text-slate-500">
+          {t.loading}
+        </p>
+      );
+    case "offline":
+      return (
+        <main className="flex min-h-dvh flex-col items-center justify-center gap-4 p-6 text-center">
+          <p role="alert" className="text-lg font-medium">
+            {t.restore.failed}
+          </p>
+          <div className="flex flex-wrap justify-center gap-3">
+            <Button onClick={() => void restore()}>{t.restore.retry}</Button>
+            <Button variant="secondary" onClick={() => setView({ kind: "login", notice: null })}>
+              {t.restore.toLogin}
+            </Button>
+          </div>
+        </main>
+      );
+    case "login":
+      return <LoginPage draft={draft} onDraftChange={setDraft} notice={view.notice} onLoggedIn={onLoggedIn} />;
+    case "ready":
+      return <Shell user={view.user} onLogout={onLogout} />;
+  }
+}

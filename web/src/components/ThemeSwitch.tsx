@@ -1,0 +1,32 @@
+import { messages as t } from "../i18n/en";
+import { THEME_MODES, useTheme, type ThemeMode } from "../theme/theme";
+
+const LABELS: Record<ThemeMode, string> = { light: t.theme.light, dark: t.theme.dark, system: t.theme.system };
+
+/** A three-way radio group (light / dark / system) styled as a segmented control. */
+export function ThemeSwitch() {
+  const [mode, setMode] = useTheme();
+  return (
+    <fieldset className="flex min-w-0 items-center">
+      <legend className="sr-only">{t.theme.label}</legend>
+      <div className="flex rounded-lg border border-slate-300 bg-white p-0.5 dark:border-slate-600 dark:bg-slate-800">
+        {THEME_MODES.map((value) => (
+          <label
+            key={value}
+            className="flex min-h-12 cursor-pointer items-center rounded-md px-3 text-sm font-medium text-slate-700 select-none hover:bg-slate-100 has-checked:bg-blue-700 has-checked:text-white has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-blue-600 dark:text-slate-200 dark:hover:bg-slate-700 dark:has-checked:bg-blue-500 dark:has-checked:text-slate-950"
+          >
+            <input
+              type="radio"
+              name="hom-theme"
+              value={value}
+              checked={mode === value}
+              onChange={() => setMode(value)}
+              className="sr-only"
+            />
+            {LABELS[value]}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
