@@ -69,7 +69,8 @@ async function serverSuites(): Promise<void> {
   totals.passed += count("pass");
   totals.failed += count("fail") + count("cancelled");
   totals.skipped += count("skipped") + count("todo");
-  if (result.status !== 0 && count("fail") + count("cancelled") === 0) problems.push(`server suites exited with ${result.status}`);
+  if (result.status !== 0 && count("fail") + count("cancelled") === 0)
+    problems.push(`server suites exited with ${result.status}`);
   ran.push(`server (${backends.join(" + ")})`);
 }
 
@@ -88,16 +89,25 @@ function e2eSuites(): void {
   }
   const report = path.join(root, "web/test-results/e2e.json");
   rmSync(report, { force: true });
-  const result = spawnSync(node, [path.join(root, "node_modules/@playwright/test/cli.js"), "test", "-c", "playwright.config.ts"], {
-    cwd: path.join(root, "web"),
-    stdio: "inherit",
-    env: { ...process.env },
-  });
+  const result = spawnSync(
+    node,
+    [path.join(root, "node_modules/@playwright/test/cli.js"), "test", "-c", "playwright.config.ts"],
+    {
+      cwd: path.join(root, "web"),
+      stdio: "inherit",
+      env: { ...process.env },
+    },
+  );
   if (!existsSync(report)) {
     problems.push(`web end-to-end tests produced no report (exit ${result.status})`);
     return;
   }
-  const stats = JSON.parse(readFileSync(report, "utf8")).stats as { expected: number; unexpected: number; flaky: number; skipped: number };
+  const stats = JSON.parse(readFileSync(report, "utf8")).stats as {
+    expected: number;
+    unexpected: number;
+    flaky: number;
+    skipped: number;
+  };
   totals.passed += stats.expected + stats.flaky;
   totals.failed += stats.unexpected;
   totals.skipped += stats.skipped;

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import type { Config } from "./config.ts";
 import { AppError } from "./errors.ts";
 import { registerGraphql } from "./graphql/plugin.ts";
 import { registerAuthentication } from "./http/auth-hook.ts";

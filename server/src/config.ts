@@ -46,64 +46,62 @@ const url = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
   );
 
-const envSchema = z
-  .object({
-    PORT: int(8080, 0, 65535),
-    HOST: z.string().min(1).default("127.0.0.1"),
-    HOM_DATA_DIR: z.string().min(1).default("./data"),
-    DATABASE_URL: optionalString.refine(
-      (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-      { message: "must be a postgres:// URL (leave it unset for SQLite in HOM_DATA_DIR)" },
-    ),
-    HOM_PG_SCHEMA: optionalString.refine((v) => v === undefined || /^[a-z_][a-z0-9_]{0,62}$/.test(v), {
-      message: "must be a lower-case SQL identifier",
-    }),
-    HOM_DB_POOL_SIZE: int(10, 1, 200),
-    HOM_MQTT_URL: url(["mqtt:", "mqtts:", "ws:", "wss:"]),
-    HOM_SMTP_URL: url(["smtp:", "smtps:"]),
-    HOM_S3_ENDPOINT: url(["http:", "https:"]),
-    HOM_S3_BUCKET: optionalString,
-    HOM_S3_REGION: optionalString,
-    HOM_S3_ACCESS_KEY_ID: optionalString,
-    HOM_S3_SECRET_ACCESS_KEY: optionalString,
-    HOM_ENCRYPTION_KEY: optionalString,
-    HOM_ENCRYPTION_KEY_FILE: optionalString,
-    HOM_TLS_CERT: optionalString,
-    HOM_TLS_KEY: optionalString,
-    HOM_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, {
-      message: "must be at least 8 characters",
-    }),
-    HOM_ALLOW_SIGNUP: bool(false),
-    HOM_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
-      message: "must be at least 32 characters",
-    }),
-    HOM_ACCESS_TOKEN_TTL_SECONDS: int(900, 30, 86_400),
-    HOM_REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
-    HOM_LOGIN_MAX_FAILURES: int(5, 1, 100),
-    HOM_LOCKOUT_MINUTES: int(15, 1, 1440),
-    HOM_LOGIN_IP_MAX_FAILURES: int(50, 1, 100_000),
-    HOM_CORS_ORIGINS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const origins = (v ?? "")
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean);
-        for (const origin of origins) {
-          if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-            ctx.addIssue({ code: "custom", message: `"${origin}" is not an origin like https://hom.example.com` });
-          }
+const envSchema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  HOM_DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: "must be a postgres:// URL (leave it unset for SQLite in HOM_DATA_DIR)",
+  }),
+  HOM_PG_SCHEMA: optionalString.refine((v) => v === undefined || /^[a-z_][a-z0-9_]{0,62}$/.test(v), {
+    message: "must be a lower-case SQL identifier",
+  }),
+  HOM_DB_POOL_SIZE: int(10, 1, 200),
+  HOM_MQTT_URL: url(["mqtt:", "mqtts:", "ws:", "wss:"]),
+  HOM_SMTP_URL: url(["smtp:", "smtps:"]),
+  HOM_S3_ENDPOINT: url(["http:", "https:"]),
+  HOM_S3_BUCKET: optionalString,
+  HOM_S3_REGION: optionalString,
+  HOM_S3_ACCESS_KEY_ID: optionalString,
+  HOM_S3_SECRET_ACCESS_KEY: optionalString,
+  HOM_ENCRYPTION_KEY: optionalString,
+  HOM_ENCRYPTION_KEY_FILE: optionalString,
+  HOM_TLS_CERT: optionalString,
+  HOM_TLS_KEY: optionalString,
+  HOM_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, {
+    message: "must be at least 8 characters",
+  }),
+  HOM_ALLOW_SIGNUP: bool(false),
+  HOM_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: "must be at least 32 characters",
+  }),
+  HOM_ACCESS_TOKEN_TTL_SECONDS: int(900, 30, 86_400),
+  HOM_REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
+  HOM_LOGIN_MAX_FAILURES: int(5, 1, 100),
+  HOM_LOCKOUT_MINUTES: int(15, 1, 1440),
+  HOM_LOGIN_IP_MAX_FAILURES: int(50, 1, 100_000),
+  HOM_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const origins = (v ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+          ctx.addIssue({ code: "custom", message: `"${origin}" is not an origin like https://hom.example.com` });
         }
-        return origins;
-      }),
-    HOM_TRUST_PROXY: bool(false),
-    HOM_BODY_LIMIT_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
-    HOM_GRAPHQL_MAX_DEPTH: int(10, 2, 50),
-    HOM_GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
-    HOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    HOM_WEB_DIR: optionalString,
-  });
+      }
+      return origins;
+    }),
+  HOM_TRUST_PROXY: bool(false),
+  HOM_BODY_LIMIT_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
+  HOM_GRAPHQL_MAX_DEPTH: int(10, 2, 50),
+  HOM_GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
+  HOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HOM_WEB_DIR: optionalString,
+});
 
 /** Checks across variables; run even when single values are bad, so every problem shows at once. */
 function crossChecks(environment: NodeJS.ProcessEnv): string[] {
@@ -174,7 +172,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
       });
   problems.push(...crossChecks(environment));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  const env = parsed.data!;
+  const env = parsed.data;
   const dataDir = path.resolve(env.HOM_DATA_DIR);
   return {
     port: env.PORT,

@@ -35,10 +35,8 @@ export class AppError extends Error {
 
 export const badRequest = (message: string, details: ErrorDetail[] = []) =>
   new AppError(400, "BAD_REQUEST", message, details);
-export const unauthenticated = (message = "Authentication required") =>
-  new AppError(401, "UNAUTHENTICATED", message);
-export const forbidden = (message = "You do not have permission to do this") =>
-  new AppError(403, "FORBIDDEN", message);
+export const unauthenticated = (message = "Authentication required") => new AppError(401, "UNAUTHENTICATED", message);
+export const forbidden = (message = "You do not have permission to do this") => new AppError(403, "FORBIDDEN", message);
 export const notFound = (what: string) => new AppError(404, "NOT_FOUND", `${what} not found`);
 export const conflict = (message: string, details: ErrorDetail[] = []) =>
   new AppError(409, "CONFLICT", message, details);

@@ -116,7 +116,9 @@ async function user(config: Config, args: string[]): Promise<number> {
       case "list": {
         const rows = await users.listAll();
         for (const u of rows) {
-          console.log(`${u.username.padEnd(24)} ${u.role.padEnd(11)} ${u.active ? "active  " : "inactive"} ${u.last_login_at ?? "never logged in"}`);
+          console.log(
+            `${u.username.padEnd(24)} ${u.role.padEnd(11)} ${u.active ? "active  " : "inactive"} ${u.last_login_at ?? "never logged in"}`,
+          );
         }
         return 0;
       }

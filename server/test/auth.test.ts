@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { SignJWT, UnsecuredJWT } from "jose";
-import { ADMIN_PASSWORD, JWT_SECRET, auditCount, createTestApp, forEachBackend, graphql, type TestApp } from "./helpers.ts";
+import {
+  ADMIN_PASSWORD,
+  JWT_SECRET,
+  auditCount,
+  createTestApp,
+  forEachBackend,
+  graphql,
+  type TestApp,
+} from "./helpers.ts";
 
 forEachBackend("auth", (backend) => {
   let t: TestApp;
@@ -70,7 +78,10 @@ forEachBackend("auth", (backend) => {
 
     const unknown = await token({ username: "admin", password: ADMIN_PASSWORD, role: "admin" });
     assert.equal(unknown.statusCode, 422);
-    assert.deepEqual(unknown.json().error.details.map((d: { field: string }) => d.field), ["role"]);
+    assert.deepEqual(
+      unknown.json().error.details.map((d: { field: string }) => d.field),
+      ["role"],
+    );
 
     const missing = await token({ username: "admin" });
     assert.equal(missing.statusCode, 422);
@@ -78,7 +89,13 @@ forEachBackend("auth", (backend) => {
 
     const wrongType = await token({ username: 42, password: ["x"] });
     assert.equal(wrongType.statusCode, 422);
-    assert.deepEqual(wrongType.json().error.details.map((d: { field: string }) => d.field).sort(), ["password", "username"]);
+    assert.deepEqual(
+      wrongType
+        .json()
+        .error.details.map((d: { field: string }) => d.field)
+        .sort(),
+      ["password", "username"],
+    );
 
     const tooLong = await token({ username: "a".repeat(65), password: "x" });
     assert.equal(tooLong.statusCode, 422);
@@ -98,7 +115,8 @@ forEachBackend("auth", (backend) => {
 
   test("refresh rotates; reusing a spent refresh token revokes the whole session", async () => {
     const first = (await token({ username: "admin", password: ADMIN_PASSWORD })).json();
-    const refresh = (rt: string) => t.app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refresh_token: rt } });
+    const refresh = (rt: string) =>
+      t.app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refresh_token: rt } });
 
     const second = await refresh(first.refresh_token);
     assert.equal(second.statusCode, 200);
@@ -136,7 +154,11 @@ forEachBackend("auth", (backend) => {
     const out = await t.app.inject({ method: "POST", url: "/api/v1/auth/logout", headers: auth, payload: {} });
     assert.equal(out.statusCode, 204);
     assert.equal((await t.app.inject({ url: "/api/v1/me", headers: auth })).statusCode, 401);
-    const refresh = await t.app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refresh_token: pair.refresh_token } });
+    const refresh = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/refresh",
+      payload: { refresh_token: pair.refresh_token },
+    });
     assert.equal(refresh.statusCode, 401);
     const anonymous = await t.app.inject({ method: "POST", url: "/api/v1/auth/logout", payload: {} });
     assert.equal(anonymous.statusCode, 401);
@@ -169,7 +191,9 @@ forEachBackend("auth", (backend) => {
       .setAudience("hom-api")
       .setExpirationTime("5m")
       .encode();
-    const tamperedPayload = Buffer.from(JSON.stringify({ ...claims, role: "admin", sub: "someone-else" })).toString("base64url");
+    const tamperedPayload = Buffer.from(JSON.stringify({ ...claims, role: "admin", sub: "someone-else" })).toString(
+      "base64url",
+    );
     const tampered = good.replace(payload, tamperedPayload);
 
     for (const [name, bad, message] of [
@@ -189,11 +213,16 @@ forEachBackend("auth", (backend) => {
 
   test("20 failed logins in a row: 401 until the lockout, then 429 even for the right password", async () => {
     const victim = await t.userWithRole("technician", "lockme");
-    const userBefore = await t.runtime.db.kysely.selectFrom("users").selectAll().where("id", "=", victim.id).executeTakeFirstOrThrow();
+    const userBefore = await t.runtime.db.kysely
+      .selectFrom("users")
+      .selectAll()
+      .where("id", "=", victim.id)
+      .executeTakeFirstOrThrow();
     const failuresBefore = await auditCount(t.runtime, "auth.login_failed");
 
     const statuses: number[] = [];
-    for (let i = 0; i < 20; i++) statuses.push((await token({ username: "lockme", password: `wrong-${i}` })).statusCode);
+    for (let i = 0; i < 20; i++)
+      statuses.push((await token({ username: "lockme", password: `wrong-${i}` })).statusCode);
     assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(15).fill(429)]);
 
     const locked = await token({ username: "lockme", password: victim.password });
@@ -203,7 +232,11 @@ forEachBackend("auth", (backend) => {
 
     // Every attempt is audited; the account changed only in its lockout fields.
     assert.equal(await auditCount(t.runtime, "auth.login_failed"), failuresBefore + 21);
-    const userAfter = await t.runtime.db.kysely.selectFrom("users").selectAll().where("id", "=", victim.id).executeTakeFirstOrThrow();
+    const userAfter = await t.runtime.db.kysely
+      .selectFrom("users")
+      .selectAll()
+      .where("id", "=", victim.id)
+      .executeTakeFirstOrThrow();
     assert.ok(userAfter.locked_until);
     const { locked_until: _a, failed_login_count: _b, ...restBefore } = userBefore;
     const { locked_until: _c, failed_login_count: _d, ...restAfter } = userAfter;
@@ -223,37 +256,119 @@ forEachBackend("auth", (backend) => {
   test("concurrent wrong passwords are all counted", async () => {
     const victim = await t.userWithRole("viewer", "concurrent");
     await Promise.all(Array.from({ length: 3 }, (_, i) => token({ username: victim.username, password: `bad-${i}` })));
-    const row = await t.runtime.db.kysely.selectFrom("users").select("failed_login_count").where("id", "=", victim.id).executeTakeFirstOrThrow();
+    const row = await t.runtime.db.kysely
+      .selectFrom("users")
+      .select("failed_login_count")
+      .where("id", "=", victim.id)
+      .executeTakeFirstOrThrow();
     assert.equal(Number(row.failed_login_count), 3);
   });
 
   test("sign-up is off by default", async () => {
-    const res = await t.app.inject({ method: "POST", url: "/api/v1/auth/register", payload: { username: "newbie", password: "password-123" } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { username: "newbie", password: "password-123" },
+    });
     assert.equal(res.statusCode, 403);
-    const gql = await graphql(t.app, `mutation { register(input: { username: "newbie", password: "password-123" }) { id } }`);
+    const gql = await graphql(
+      t.app,
+      `
+        mutation {
+          register(input: { username: "newbie", password: "password-123" }) {
+            id
+          }
+        }
+      `,
+    );
     assert.equal(gql.body.errors?.[0].extensions.code, "FORBIDDEN");
   });
 
   test("GraphQL login, refreshToken and me", async () => {
-    const login = await graphql(t.app, `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken refreshToken expiresIn tokenType } }`, {
-      u: "admin",
-      p: ADMIN_PASSWORD,
-    });
+    const login = await graphql(
+      t.app,
+      `
+        mutation ($u: String!, $p: String!) {
+          login(username: $u, password: $p) {
+            accessToken
+            refreshToken
+            expiresIn
+            tokenType
+          }
+        }
+      `,
+      {
+        u: "admin",
+        p: ADMIN_PASSWORD,
+      },
+    );
     assert.equal(login.status, 200);
     const payload = login.body.data!.login;
     assert.equal(payload.tokenType, "bearer");
-    const me = await graphql(t.app, `{ me { username role fullName } }`, {}, { authorization: `Bearer ${payload.accessToken}` });
+    const me = await graphql(
+      t.app,
+      `
+        {
+          me {
+            username
+            role
+            fullName
+          }
+        }
+      `,
+      {},
+      { authorization: `Bearer ${payload.accessToken}` },
+    );
     assert.deepEqual(me.body.data!.me, { username: "admin", role: "admin", fullName: "Administrator" });
-    const refreshed = await graphql(t.app, `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }`, {
-      t: payload.refreshToken,
-    });
+    const refreshed = await graphql(
+      t.app,
+      `
+        mutation ($t: String!) {
+          refreshToken(refreshToken: $t) {
+            accessToken
+            refreshToken
+          }
+        }
+      `,
+      {
+        t: payload.refreshToken,
+      },
+    );
     assert.ok(refreshed.body.data!.refreshToken.accessToken);
-    const reused = await graphql(t.app, `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }`, { t: payload.refreshToken });
+    const reused = await graphql(
+      t.app,
+      `
+        mutation ($t: String!) {
+          refreshToken(refreshToken: $t) {
+            accessToken
+          }
+        }
+      `,
+      { t: payload.refreshToken },
+    );
     assert.equal(reused.body.errors?.[0].extensions.code, "UNAUTHENTICATED");
 
-    const wrong = await graphql(t.app, `mutation { login(username: "admin", password: "nope-nope") { accessToken } }`);
+    const wrong = await graphql(
+      t.app,
+      `
+        mutation {
+          login(username: "admin", password: "nope-nope") {
+            accessToken
+          }
+        }
+      `,
+    );
     assert.equal(wrong.body.errors?.[0].extensions.code, "UNAUTHENTICATED");
-    const anonymous = await graphql(t.app, `{ me { username } }`);
+    const anonymous = await graphql(
+      t.app,
+      `
+        {
+          me {
+            username
+          }
+        }
+      `,
+    );
     assert.equal(anonymous.body.errors?.[0].extensions.code, "UNAUTHENTICATED");
   });
 });
@@ -273,15 +388,33 @@ forEachBackend("sign-up enabled", (backend) => {
     });
     assert.equal(withRole.statusCode, 422);
     assert.equal(withRole.json().error.details[0].field, "role");
-    assert.equal(await t.runtime.db.kysely.selectFrom("users").select("id").where("username_key", "=", "sneaky").executeTakeFirst(), undefined);
+    assert.equal(
+      await t.runtime.db.kysely
+        .selectFrom("users")
+        .select("id")
+        .where("username_key", "=", "sneaky")
+        .executeTakeFirst(),
+      undefined,
+    );
 
-    const ok = await t.app.inject({ method: "POST", url: "/api/v1/auth/register", payload: { username: "Newbie", password: "password-123" } });
+    const ok = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { username: "Newbie", password: "password-123" },
+    });
     assert.equal(ok.statusCode, 201);
     assert.equal(ok.json().role, "viewer");
-    const again = await t.app.inject({ method: "POST", url: "/api/v1/auth/register", payload: { username: "newbie", password: "password-123" } });
+    const again = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { username: "newbie", password: "password-123" },
+    });
     assert.equal(again.statusCode, 409);
     const tokens = await t.login("newbie", "password-123");
-    const users = await t.app.inject({ url: "/api/v1/users", headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const users = await t.app.inject({
+      url: "/api/v1/users",
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     assert.equal(users.statusCode, 403);
   });
 });

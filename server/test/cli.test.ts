@@ -36,7 +36,10 @@ forEachBackend("hom CLI", (backend) => {
   });
 
   test("user create, list and passwd; bad arguments exit 2 with usage", async () => {
-    const created = await hom(["user", "create", "--username", "anna", "--role", "technician", "--full-name", "Anna Nowak"], env.env);
+    const created = await hom(
+      ["user", "create", "--username", "anna", "--role", "technician", "--full-name", "Anna Nowak"],
+      env.env,
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /Created anna \(technician\)/);
     assert.match(created.stdout, /Password: \S{12,}/);
@@ -53,7 +56,10 @@ forEachBackend("hom CLI", (backend) => {
     assert.equal(shortPassword.code, 1);
     assert.match(shortPassword.stderr, /password: must be at least 8 characters/);
 
-    const passwd = await hom(["user", "passwd", "--username", "anna"], { ...env.env, HOM_USER_PASSWORD: "anna-new-password" });
+    const passwd = await hom(["user", "passwd", "--username", "anna"], {
+      ...env.env,
+      HOM_USER_PASSWORD: "anna-new-password",
+    });
     assert.equal(passwd.code, 0, passwd.stderr);
     assert.doesNotMatch(passwd.stdout, /anna-new-password/);
 
@@ -89,7 +95,10 @@ forEachBackend("hom CLI", (backend) => {
       const base = `http://127.0.0.1:${port}`;
       const started = Date.now();
       for (;;) {
-        const ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) break;
         if (Date.now() - started > 15_000) throw new Error(`server did not become ready:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));

@@ -18,7 +18,12 @@ describe("config", () => {
 
   test("PostgreSQL when DATABASE_URL is a postgres URL", () => {
     const config = loadConfig({ DATABASE_URL: "postgres://hom@db:5432/hom", HOM_DB_POOL_SIZE: "4" });
-    assert.deepEqual(config.database, { kind: "postgres", url: "postgres://hom@db:5432/hom", schema: undefined, poolSize: 4 });
+    assert.deepEqual(config.database, {
+      kind: "postgres",
+      url: "postgres://hom@db:5432/hom",
+      schema: undefined,
+      poolSize: 4,
+    });
   });
 
   test("every bad value is reported at once, by name, without echoing secrets", () => {
@@ -36,7 +41,16 @@ describe("config", () => {
     } catch (error) {
       assert.ok(error instanceof ConfigError);
       const text = error.message;
-      for (const name of ["PORT", "DATABASE_URL", "HOM_ALLOW_SIGNUP", "HOM_JWT_SECRET", "HOM_CORS_ORIGINS", "HOM_TLS_KEY", "HOM_TLS_CERT", "HOM_LOG_LEVEL"]) {
+      for (const name of [
+        "PORT",
+        "DATABASE_URL",
+        "HOM_ALLOW_SIGNUP",
+        "HOM_JWT_SECRET",
+        "HOM_CORS_ORIGINS",
+        "HOM_TLS_KEY",
+        "HOM_TLS_CERT",
+        "HOM_LOG_LEVEL",
+      ]) {
         assert.match(text, new RegExp(`${name}:`), name);
       }
       assert.match(text, /PORT: must be a whole number from 0 to 65535 \(got "eighty"\)/);

@@ -74,7 +74,10 @@ export interface TestApp {
   /** Logs in over HTTP and returns the token pair. */
   login(username: string, password: string): Promise<{ access_token: string; refresh_token: string }>;
   /** Creates a user with the given role (through the admin API) and returns its bearer header. */
-  userWithRole(role: string, username?: string): Promise<{ id: string; username: string; password: string; auth: Record<string, string> }>;
+  userWithRole(
+    role: string,
+    username?: string,
+  ): Promise<{ id: string; username: string; password: string; auth: Record<string, string> }>;
   adminAuth: Record<string, string>;
   close(): Promise<void>;
 }
@@ -89,7 +92,7 @@ export async function createTestApp(backend: Backend, overrides: Record<string, 
   const login = async (username: string, password: string) => {
     const res = await app.inject({ method: "POST", url: "/api/v1/auth/token", payload: { username, password } });
     if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
-    return res.json() as { access_token: string; refresh_token: string };
+    return res.json<{ access_token: string; refresh_token: string }>();
   };
   const admin = await login("admin", ADMIN_PASSWORD);
   const adminAuth = { authorization: `Bearer ${admin.access_token}` };
@@ -128,7 +131,8 @@ export async function graphql(
   headers: Record<string, string> = {},
 ) {
   const res = await app.inject({ method: "POST", url: "/graphql", headers, payload: { query, variables } });
-  return { status: res.statusCode, body: res.json() as { data?: Record<string, any> | null; errors?: any[] } };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies of every shape
+  return { status: res.statusCode, body: res.json<{ data?: Record<string, any> | null; errors?: any[] }>() };
 }
 
 /** Number of audit entries, straight from the table. */

@@ -19,7 +19,10 @@ forEachBackend("http surface", (backend) => {
     assert.equal(metrics.statusCode, 200);
     assert.match(metrics.headers["content-type"] as string, /text\/plain/);
     assert.match(metrics.body, /hom_http_requests_total\{method="GET",route="\/api\/v1\/me",status_code="200"\} \d+/);
-    assert.match(metrics.body, /hom_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/me"\}/);
+    assert.match(
+      metrics.body,
+      /hom_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/v1\/me"\}/,
+    );
     assert.match(metrics.body, /hom_process_resident_memory_bytes \d+/);
   });
 
@@ -35,7 +38,11 @@ forEachBackend("http surface", (backend) => {
       headers: { ...t.adminAuth, "x-request-id": "req-create-1" },
       payload: { username: "with-request-id", password: "long-enough-1", role: "viewer" },
     });
-    const entry = await t.runtime.db.kysely.selectFrom("audit_log").select("request_id").where("entity_id", "=", res.json().id).executeTakeFirstOrThrow();
+    const entry = await t.runtime.db.kysely
+      .selectFrom("audit_log")
+      .select("request_id")
+      .where("entity_id", "=", res.json().id)
+      .executeTakeFirstOrThrow();
     assert.equal(entry.request_id, "req-create-1");
   });
 
@@ -77,7 +84,18 @@ forEachBackend("http surface", (backend) => {
     assert.equal(doc.statusCode, 200);
     const spec = doc.json();
     assert.equal(spec.openapi, "3.1.0");
-    for (const path of ["/api/v1/auth/token", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/users", "/api/v1/users/{id}", "/api/v1/audit", "/api/v1/audit/verify", "/healthz", "/readyz"]) {
+    for (const path of [
+      "/api/v1/auth/token",
+      "/api/v1/auth/refresh",
+      "/api/v1/auth/logout",
+      "/api/v1/me",
+      "/api/v1/users",
+      "/api/v1/users/{id}",
+      "/api/v1/audit",
+      "/api/v1/audit/verify",
+      "/healthz",
+      "/readyz",
+    ]) {
       assert.ok(spec.paths[path], `missing ${path}`);
     }
     assert.equal((await t.app.inject({ url: "/api/docs/" })).statusCode, 200);
@@ -88,11 +106,44 @@ forEachBackend("http surface", (backend) => {
   });
 
   test("GraphQL: cost and batching limits, syntax errors, oversized bodies, the error model", async () => {
-    const unknownField = await graphql(t.app, `{ users { edges { pageInfo { hasNextPage } } } }`, {}, t.adminAuth);
+    const unknownField = await graphql(
+      t.app,
+      `
+        {
+          users {
+            edges {
+              pageInfo {
+                hasNextPage
+              }
+            }
+          }
+        }
+      `,
+      {},
+      t.adminAuth,
+    );
     assert.equal(unknownField.status, 400);
     assert.equal(unknownField.body.errors?.[0].extensions.code, "BAD_USER_INPUT");
 
-    const costly = await graphql(t.app, `{ users(first: 500) { edges { node { id username email role } } } }`, {}, t.adminAuth);
+    const costly = await graphql(
+      t.app,
+      `
+        {
+          users(first: 500) {
+            edges {
+              node {
+                id
+                username
+                email
+                role
+              }
+            }
+          }
+        }
+      `,
+      {},
+      t.adminAuth,
+    );
     assert.equal(costly.status, 400);
     assert.match(costly.body.errors?.[0].message, /too expensive/);
 
@@ -102,14 +153,23 @@ forEachBackend("http surface", (backend) => {
     assert.equal(aliased.status, 400);
     assert.match(aliased.body.errors?.[0].message, /too expensive/);
 
-    const batch = await t.app.inject({ method: "POST", url: "/graphql", payload: [{ query: "{ me { id } }" }, { query: "{ me { id } }" }] });
+    const batch = await t.app.inject({
+      method: "POST",
+      url: "/graphql",
+      payload: [{ query: "{ me { id } }" }, { query: "{ me { id } }" }],
+    });
     assert.ok(batch.statusCode >= 400 && batch.statusCode < 500, `batched queries gave ${batch.statusCode}`);
 
     const syntax = await graphql(t.app, `{ me { `, {}, t.adminAuth);
     assert.equal(syntax.status, 400);
     assert.equal(syntax.body.errors?.[0].extensions.code, "BAD_USER_INPUT");
 
-    const malformed = await t.app.inject({ method: "POST", url: "/graphql", headers: { "content-type": "application/json" }, payload: "{oops" });
+    const malformed = await t.app.inject({
+      method: "POST",
+      url: "/graphql",
+      headers: { "content-type": "application/json" },
+      payload: "{oops",
+    });
     assert.equal(malformed.statusCode, 400);
 
     const oversized = await graphql(t.app, `{ me { id } } # ${"x".repeat(5000)}`, {}, t.adminAuth);

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { PERMISSIONS, ROLES, can, permissionsOf, renderPermissionTable, type Permission } from "../src/access/permissions.ts";
+import {
+  PERMISSIONS,
+  ROLES,
+  can,
+  permissionsOf,
+  renderPermissionTable,
+  type Permission,
+} from "../src/access/permissions.ts";
 import { REPO_ROOT } from "./helpers.ts";
 
 describe("permission matrix", () => {
@@ -33,7 +40,8 @@ describe("permission matrix", () => {
       ["admin", "audit:verify", true],
       ["nobody", "plant:read", false],
     ];
-    for (const [role, permission, expected] of cases) assert.equal(can(as(role), permission), expected, `${role} ${permission}`);
+    for (const [role, permission, expected] of cases)
+      assert.equal(can(as(role), permission), expected, `${role} ${permission}`);
     assert.equal(can(null, "plant:read"), false);
   });
 

@@ -127,7 +127,7 @@ test("at 768×1024 the login button is at least 48 px tall", async ({ page }) =>
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
 });
 
-test("a session refused by the server returns to the login page, keeping the username", async ({ page, request }) => {
+test("a session refused by the server on reload returns to the login page", async ({ page, request }) => {
   await logIn(page);
   await expectShell(page);
   // Spend the stored refresh token elsewhere: presenting it again counts as reuse and the
@@ -140,6 +140,32 @@ test("a session refused by the server returns to the login page, keeping the use
   await expectLoginPage(page);
   await expect(page.getByRole("status")).toHaveText("Your session has ended. Please log in again.");
   expect(await storedRefreshToken(page)).toBeNull();
+});
+
+test("an access token refused by the server is refreshed once and the call retried", async ({ page }) => {
+  await logIn(page);
+  await expectShell(page);
+
+  // After the reload the app refreshes, then asks for `me`: answer that first `me` as the server
+  // does for an expired access token. The app must refresh again and retry.
+  const calls: string[] = [];
+  let refused = false;
+  await page.route("**/graphql", async (route) => {
+    const body = route.request().postDataJSON() as { query: string };
+    const name = /^\s*(?:query|mutation)\s+(\w+)/.exec(body.query)?.[1] ?? "?";
+    calls.push(name);
+    if (name === "Me" && !refused) {
+      refused = true;
+      return route.fulfill({
+        json: { data: { me: null }, errors: [{ message: "Token expired", path: ["me"], extensions: { code: "UNAUTHENTICATED" } }] },
+      });
+    }
+    return route.continue();
+  });
+
+  await page.reload();
+  await expectShell(page);
+  expect(calls).toEqual(["Refresh", "Me", "Refresh", "Me"]);
 });
 
 test("a locked account shows the lockout message", async ({ page, request }) => {

@@ -47,7 +47,15 @@ const ADDED_BY_ROLE: Record<Role, Permission[]> = {
   viewer: ["plant:read"],
   operator: ["downtimes:operate", "shots:write", "failures:report", "photos:write", "actions:complete_own"],
   technician: ["repairs:write", "maintenance:write", "tools:mount", "actions:update"],
-  engineer: ["plant:write", "tools:write", "plans:write", "checklists:write", "catalog:write", "downtimes:write", "actions:assign"],
+  engineer: [
+    "plant:write",
+    "tools:write",
+    "plans:write",
+    "checklists:write",
+    "catalog:write",
+    "downtimes:write",
+    "actions:assign",
+  ],
   manager: ["exports:read", "actions:verify", "records:retire", "users:read", "audit:read"],
   admin: ["users:write", "settings:write", "backups:write", "retention:write", "audit:verify"],
 };

@@ -29,7 +29,12 @@ const PageInfo = new WeakMap<Builder, ReturnType<typeof definePageInfo>>();
 
 function definePageInfo(builder: Builder) {
   return builder
-    .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>("PageInfo")
+    .objectRef<{
+      hasNextPage: boolean;
+      hasPreviousPage: boolean;
+      startCursor: string | null;
+      endCursor: string | null;
+    }>("PageInfo")
     .implement({
       fields: (t) => ({
         hasNextPage: t.exposeBoolean("hasNextPage"),

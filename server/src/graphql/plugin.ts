@@ -75,7 +75,12 @@ function httpStatus(data: unknown, errors: GraphQLError[]): number {
   if (data) return 200;
   for (const error of errors) {
     const original = error.originalError as { statusCode?: unknown } | undefined;
-    if (original && !(original instanceof AppError) && typeof original.statusCode === "number" && original.statusCode >= 400) {
+    if (
+      original &&
+      !(original instanceof AppError) &&
+      typeof original.statusCode === "number" &&
+      original.statusCode >= 400
+    ) {
       return original.statusCode < 500 ? original.statusCode : 500;
     }
   }

@@ -20,14 +20,24 @@ export function toAppError(error: unknown): AppError {
       return new AppError(413, "PAYLOAD_TOO_LARGE", "Request body is too large");
   }
   if (e.validation) {
-    return new AppError(422, "VALIDATION_FAILED", "Validation failed", e.validation.map((v) => ({
-      field: (v.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".") || "(body)",
-      message: v.message ?? "invalid",
-    })));
+    return new AppError(
+      422,
+      "VALIDATION_FAILED",
+      "Validation failed",
+      e.validation.map((v) => ({
+        field: (v.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".") || "(body)",
+        message: v.message ?? "invalid",
+      })),
+    );
   }
-  if (e instanceof SyntaxError || e.statusCode === 400) return new AppError(400, "BAD_REQUEST", e.message ?? "Bad request");
+  if (e instanceof SyntaxError || e.statusCode === 400)
+    return new AppError(400, "BAD_REQUEST", e.message ?? "Bad request");
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
-    return new AppError(e.statusCode, e.statusCode === 429 ? "RATE_LIMITED" : "BAD_REQUEST", e.message ?? "Bad request");
+    return new AppError(
+      e.statusCode,
+      e.statusCode === 429 ? "RATE_LIMITED" : "BAD_REQUEST",
+      e.message ?? "Bad request",
+    );
   }
   return new AppError(500, "INTERNAL", "Internal error");
 }

@@ -8,7 +8,10 @@ import { z } from "zod";
  * validation happens once, in the service, so REST and GraphQL give the same errors.
  */
 export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 
@@ -20,7 +23,10 @@ export const errorResponse = {
       properties: {
         code: { type: "string" },
         message: { type: "string" },
-        details: { type: "array", items: { type: "object", properties: { field: { type: "string" }, message: { type: "string" } } } },
+        details: {
+          type: "array",
+          items: { type: "object", properties: { field: { type: "string" }, message: { type: "string" } } },
+        },
       },
     },
   },

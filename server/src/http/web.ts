@@ -21,7 +21,8 @@ export async function registerWeb(app: FastifyInstance, webDir: string): Promise
       index: false,
       setHeaders(reply, filePath) {
         // Vite puts a content hash in every asset name: they never change.
-        if (filePath.includes(`${path.sep}assets${path.sep}`)) reply.header("cache-control", "public, max-age=31536000, immutable");
+        if (filePath.includes(`${path.sep}assets${path.sep}`))
+          reply.header("cache-control", "public, max-age=31536000, immutable");
       },
     });
   }

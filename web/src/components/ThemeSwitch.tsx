@@ -13,7 +13,7 @@ export function ThemeSwitch() {
         {THEME_MODES.map((value) => (
           <label
             key={value}
-            className="flex min-h-12 cursor-pointer items-center rounded-md px-3 text-sm font-medium text-slate-700 select-none hover:bg-slate-100 has-checked:bg-blue-700 has-checked:text-white has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-blue-600 dark:text-slate-200 dark:hover:bg-slate-700 dark:has-checked:bg-blue-500 dark:has-checked:text-slate-950"
+            className="relative flex min-h-12 cursor-pointer items-center rounded-md px-3 text-sm font-medium text-slate-700 select-none hover:bg-slate-100 has-checked:bg-blue-700 has-checked:text-white has-focus-visible:outline-2 has-focus-visible:outline-offset-2 has-focus-visible:outline-blue-600 dark:text-slate-200 dark:hover:bg-slate-700 dark:has-checked:bg-blue-500 dark:has-checked:text-slate-950"
           >
             <input
               type="radio"
@@ -21,7 +21,7 @@ export function ThemeSwitch() {
               value={value}
               checked={mode === value}
               onChange={() => setMode(value)}
-              className="sr-only"
+              className="absolute inset-0 m-0 cursor-pointer appearance-none opacity-0"
             />
             {LABELS[value]}
           </label>

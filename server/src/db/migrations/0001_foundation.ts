@@ -64,7 +64,11 @@ export function foundation(dialect: DialectName) {
         .addColumn("prev_hash", t.text, (c) => c.notNull())
         .addColumn("hash", t.text, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex("audit_log_entity_idx").on("audit_log").columns(["entity_type", "entity_id", "seq"]).execute();
+      await db.schema
+        .createIndex("audit_log_entity_idx")
+        .on("audit_log")
+        .columns(["entity_type", "entity_id", "seq"])
+        .execute();
       await db.schema.createIndex("audit_log_actor_idx").on("audit_log").columns(["actor_id", "seq"]).execute();
       await db.schema.createIndex("audit_log_at_idx").on("audit_log").columns(["at"]).execute();
 

@@ -51,6 +51,12 @@ export const auditRepo = {
 
   /** Entries in chain order, a page at a time (verification streams the whole log). */
   chainPage(db: Queryable, afterSeq: number, limit: number) {
-    return db.selectFrom("audit_log").selectAll().where("seq", ">", afterSeq).orderBy("seq", "asc").limit(limit).execute();
+    return db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("seq", ">", afterSeq)
+      .orderBy("seq", "asc")
+      .limit(limit)
+      .execute();
   },
 };

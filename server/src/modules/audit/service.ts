@@ -106,7 +106,12 @@ export class AuditService {
     const { limit, cursor, ...filter } = parseInput(listSchema, query);
     const beforeSeq = cursor ? Number(decodeCursor(cursor, 1)[0]) : undefined;
     const rows = await auditRepo.list(this.#db.kysely, { ...filter, beforeSeq }, limit + 1);
-    return toPage(rows, limit, (r) => [r.seq], (r) => ({ ...r, changes: JSON.parse(r.changes) as Changes }));
+    return toPage(
+      rows,
+      limit,
+      (r) => [r.seq],
+      (r) => ({ ...r, changes: JSON.parse(r.changes) as Changes }),
+    );
   }
 
   verifyForActor(ctx: RequestContext): Promise<VerifyResult> {

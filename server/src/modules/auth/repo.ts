@@ -54,7 +54,11 @@ export const sessionsRepo = {
   },
 
   async touchSession(db: Queryable, sessionId: string, now: string, expiresAt: string): Promise<void> {
-    await db.updateTable("sessions").set({ last_used_at: now, expires_at: expiresAt }).where("id", "=", sessionId).execute();
+    await db
+      .updateTable("sessions")
+      .set({ last_used_at: now, expires_at: expiresAt })
+      .where("id", "=", sessionId)
+      .execute();
   },
 
   async revokeSession(db: Queryable, sessionId: string, now: string, reason: string): Promise<boolean> {

@@ -208,7 +208,9 @@ export class AuthService {
   async register(ctx: RequestContext, input: unknown): Promise<User> {
     if (!this.#config.allowSignup) throw forbidden("Sign-up is disabled on this server; ask an administrator");
     if (input && typeof input === "object" && "role" in input) {
-      throw validationFailed([{ field: "role", message: "cannot be chosen at sign-up; new accounts are viewers", code: "forbidden_field" }]);
+      throw validationFailed([
+        { field: "role", message: "cannot be chosen at sign-up; new accounts are viewers", code: "forbidden_field" },
+      ]);
     }
     const fields = parseInput(registerSchema, input);
     return this.#users.createUnchecked(ctx, { ...fields, role: "viewer", active: true }, "self");

@@ -53,7 +53,13 @@ export function registerUserGraphql(builder: Builder) {
     }),
     users: t.field({
       type: UserConnection,
-      args: { first: t.arg.int(), after: t.arg.string(), role: t.arg({ type: Role }), active: t.arg.boolean(), q: t.arg.string() },
+      args: {
+        first: t.arg.int(),
+        after: t.arg.string(),
+        role: t.arg({ type: Role }),
+        active: t.arg.boolean(),
+        q: t.arg.string(),
+      },
       resolve: (_root, args, { ctx, services }) =>
         services.users.list(ctx, {
           ...pageArgs(args),

@@ -14,7 +14,10 @@ export const usersRepo = {
   },
 
   async count(db: Queryable): Promise<number> {
-    const row = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   },
 
@@ -36,7 +39,11 @@ export const usersRepo = {
     await db.updateTable("users").set(patch).where("id", "=", id).execute();
   },
 
-  list(db: Queryable, filter: { role?: string; active?: boolean; q?: string; after?: [string, string] }, limit: number) {
+  list(
+    db: Queryable,
+    filter: { role?: string; active?: boolean; q?: string; after?: [string, string] },
+    limit: number,
+  ) {
     let q = db.selectFrom("users").selectAll();
     if (filter.role) q = q.where("role", "=", filter.role);
     if (filter.active !== undefined) q = q.where("active", "=", filter.active);
@@ -52,7 +59,9 @@ export const usersRepo = {
     }
     if (filter.after) {
       const [key, id] = filter.after;
-      q = q.where((eb) => eb.or([eb("username_key", ">", key), eb.and([eb("username_key", "=", key), eb("id", ">", id)])]));
+      q = q.where((eb) =>
+        eb.or([eb("username_key", ">", key), eb.and([eb("username_key", "=", key), eb("id", ">", id)])]),
+      );
     }
     return q.orderBy("username_key").orderBy("id").limit(limit).execute();
   },

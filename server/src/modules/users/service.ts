@@ -50,7 +50,10 @@ export const usernameSchema = z
   .min(3, "must be at least 3 characters")
   .max(64, "must be at most 64 characters")
   .regex(/^[A-Za-z0-9._@-]+$/, "may contain letters, digits and . _ @ - only");
-export const passwordSchema = z.string().min(8, "must be at least 8 characters").max(256, "must be at most 256 characters");
+export const passwordSchema = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(256, "must be at most 256 characters");
 const fullNameSchema = z.string().trim().min(1).max(200);
 const emailSchema = z.email().max(254);
 
@@ -76,7 +79,10 @@ const updateUserSchema = z.strictObject({
 const listSchema = z.strictObject({
   ...pageQuery,
   role: z.enum(ROLES).optional(),
-  active: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  active: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional(),
   q: z.string().max(100).optional(),
 });
 
@@ -120,7 +126,11 @@ export class UserService {
   }
 
   /** Creates a user without a permission check: for the CLI, first-start bootstrap and sign-up. */
-  async createUnchecked(ctx: RequestContext, input: z.output<typeof createUserSchema>, auditActor?: "self"): Promise<User> {
+  async createUnchecked(
+    ctx: RequestContext,
+    input: z.output<typeof createUserSchema>,
+    auditActor?: "self",
+  ): Promise<User> {
     const now = new Date().toISOString();
     const row = {
       id: newId(),
@@ -194,7 +204,12 @@ export class UserService {
     const hash = await hashPassword(parsed.password);
     await transaction(this.#db, async (trx) => {
       const now = new Date().toISOString();
-      await usersRepo.update(trx, row.id, { password_hash: hash, failed_login_count: 0, locked_until: null, updated_at: now });
+      await usersRepo.update(trx, row.id, {
+        password_hash: hash,
+        failed_login_count: 0,
+        locked_until: null,
+        updated_at: now,
+      });
       await sessionsRepo.revokeAllOfUser(trx, row.id, now, "password_changed");
       await this.#audit.record(trx, ctx, {
         action: "user.password_reset",
@@ -219,10 +234,18 @@ export class UserService {
     if ((await usersRepo.count(this.#db.kysely)) > 0) return { created: false };
     const password = adminPassword ?? randomBytes(12).toString("base64url");
     try {
-      await this.createUnchecked(ctx, { username: "admin", password, role: "admin", locale: "en", active: true, full_name: "Administrator" });
+      await this.createUnchecked(ctx, {
+        username: "admin",
+        password,
+        role: "admin",
+        locale: "en",
+        active: true,
+        full_name: "Administrator",
+      });
     } catch (error) {
       // Another instance bootstrapped at the same moment: theirs stands.
-      if (error instanceof Error && "code" in error && (error as { code: string }).code === "CONFLICT") return { created: false };
+      if (error instanceof Error && "code" in error && (error as { code: string }).code === "CONFLICT")
+        return { created: false };
       throw error;
     }
     return { created: true, password: adminPassword ? undefined : password };
