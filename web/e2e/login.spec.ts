@@ -32,7 +32,10 @@ async function gql(request: APIRequestContext, query: string, variables: Record<
     data: { query, variables },
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  return (await response.json()) as { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  return (await response.json()) as {
+    data?: { login?: { accessToken: string } } | null;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
 }
 
 test("logging in as admin shows the shell with the user's name and role", async ({ page }) => {
@@ -107,7 +110,9 @@ test("logging out returns to the login page and a reload stays logged out", asyn
   await expectLoginPage(page);
 
   // The server ended the session: the old refresh token is refused.
-  const result = await gql(request, "mutation Refresh($t:String!){ refreshToken(refreshToken:$t){ accessToken } }", { t: token });
+  const result = await gql(request, "mutation Refresh($t:String!){ refreshToken(refreshToken:$t){ accessToken } }", {
+    t: token,
+  });
   expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
 });
 
@@ -133,7 +138,9 @@ test("a session refused by the server on reload returns to the login page", asyn
   // Spend the stored refresh token elsewhere: presenting it again counts as reuse and the
   // server revokes the whole session.
   const token = await storedRefreshToken(page);
-  const spent = await gql(request, "mutation Refresh($t:String!){ refreshToken(refreshToken:$t){ accessToken } }", { t: token });
+  const spent = await gql(request, "mutation Refresh($t:String!){ refreshToken(refreshToken:$t){ accessToken } }", {
+    t: token,
+  });
   expect(spent.errors).toBeUndefined();
 
   await page.reload();
@@ -157,7 +164,10 @@ test("an access token refused by the server is refreshed once and the call retri
     if (name === "Me" && !refused) {
       refused = true;
       return route.fulfill({
-        json: { data: { me: null }, errors: [{ message: "Token expired", path: ["me"], extensions: { code: "UNAUTHENTICATED" } }] },
+        json: {
+          data: { me: null },
+          errors: [{ message: "Token expired", path: ["me"], extensions: { code: "UNAUTHENTICATED" } }],
+        },
       });
     }
     return route.continue();
@@ -169,11 +179,16 @@ test("an access token refused by the server is refreshed once and the call retri
 });
 
 test("a locked account shows the lockout message", async ({ page, request }) => {
-  const login = await gql(request, "mutation Login($u:String!,$p:String!){ login(username:$u,password:$p){ accessToken } }", {
-    u: ADMIN.username,
-    p: ADMIN.password,
-  });
-  const adminToken = login.data?.login.accessToken as string;
+  const login = await gql(
+    request,
+    "mutation Login($u:String!,$p:String!){ login(username:$u,password:$p){ accessToken } }",
+    {
+      u: ADMIN.username,
+      p: ADMIN.password,
+    },
+  );
+  const adminToken = login.data?.login?.accessToken;
+  expect(adminToken).toBeTruthy();
   const created = await gql(
     request,
     "mutation Create($i:CreateUserInput!){ createUser(input:$i){ id } }",
@@ -183,10 +198,14 @@ test("a locked account shows the lockout message", async ({ page, request }) => 
   expect(created.errors).toBeUndefined();
   // Five failures lock the account (HOM_LOGIN_MAX_FAILURES defaults to 5).
   for (let i = 0; i < 5; i++) {
-    const failed = await gql(request, "mutation Login($u:String!,$p:String!){ login(username:$u,password:$p){ accessToken } }", {
-      u: "press-operator",
-      p: "wrong-password",
-    });
+    const failed = await gql(
+      request,
+      "mutation Login($u:String!,$p:String!){ login(username:$u,password:$p){ accessToken } }",
+      {
+        u: "press-operator",
+        p: "wrong-password",
+      },
+    );
     expect(failed.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   }
 

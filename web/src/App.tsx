@@ -7,10 +7,7 @@ import { Shell } from "./components/Shell";
 import { messages as t } from "./i18n/en";
 
 type View =
-  | { kind: "restoring" }
-  | { kind: "offline" }
-  | { kind: "login"; notice: string | null }
-  | { kind: "ready"; user: Me };
+  { kind: "restoring" } | { kind: "offline" } | { kind: "login"; notice: string | null } | { kind: "ready"; user: Me };
 
 export function App() {
   const [view, setView] = useState<View>(() =>

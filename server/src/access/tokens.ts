@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createSecretKey, randomBytes, type KeyObject } from "node:crypto";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { unauthenticated } from "../errors.ts";
 
@@ -13,11 +13,12 @@ const ISSUER = "hom";
 const AUDIENCE = "hom-api";
 
 export class TokenSigner {
-  readonly #key: Uint8Array;
+  // A KeyObject, made once: jose would otherwise import the raw secret on every call.
+  readonly #key: KeyObject;
   readonly ttlSeconds: number;
 
   constructor(secret: string, ttlSeconds: number) {
-    this.#key = new TextEncoder().encode(secret);
+    this.#key = createSecretKey(Buffer.from(secret, "utf8"));
     this.ttlSeconds = ttlSeconds;
   }
 

@@ -32,10 +32,21 @@ function openSqlite(file: string): Db {
 
   // better-sqlite3 cannot bind booleans; SQLite stores them as 0/1 anyway.
   const bind = (params: ReadonlyArray<unknown>) => params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  // Kysely asks for a statement per query; preparing costs more than running a small one.
+  const statements = new Map<string, ReturnType<typeof raw.prepare>>();
+  const prepared = (query: string) => {
+    let statement = statements.get(query);
+    if (!statement) {
+      if (statements.size >= 500) statements.delete(statements.keys().next().value!);
+      statement = raw.prepare(query);
+      statements.set(query, statement);
+    }
+    return statement;
+  };
   const database = {
     close: () => raw.close(),
     prepare(query: string) {
-      const statement = raw.prepare(query);
+      const statement = prepared(query);
       return {
         reader: statement.reader,
         all: (params: ReadonlyArray<unknown>) => statement.all(bind(params)),

@@ -68,12 +68,20 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
           <p className="mt-1 text-slate-600 dark:text-slate-400">{t.login.intro}</p>
 
           {notice && !error && (
-            <p role="status" className="mt-4 rounded-lg bg-amber-50 px-4 py-3 text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+            <p
+              role="status"
+              className="mt-4 rounded-lg bg-amber-50 px-4 py-3 text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+            >
               {notice}
             </p>
           )}
 
-          <form className="mt-6 space-y-5" onSubmit={submit} noValidate aria-describedby={error ? ids.error : undefined}>
+          <form
+            className="mt-6 space-y-5"
+            onSubmit={(event) => void submit(event)}
+            noValidate
+            aria-describedby={error ? ids.error : undefined}
+          >
             <div>
               <label htmlFor={ids.username} className="mb-1.5 block font-medium">
                 {t.login.username}
@@ -113,7 +121,11 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
             </div>
 
             {error && (
-              <p id={ids.error} role="alert" className="rounded-lg bg-red-50 px-4 py-3 font-medium text-red-800 dark:bg-red-950 dark:text-red-200">
+              <p
+                id={ids.error}
+                role="alert"
+                className="rounded-lg bg-red-50 px-4 py-3 font-medium text-red-800 dark:bg-red-950 dark:text-red-200"
+              >
                 {error}
               </p>
             )}

@@ -25,9 +25,14 @@ export function Shell({ user, onLogout }: Props) {
     <div className="flex min-h-dvh flex-col">
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div className="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-2">
-          <a href="/" className="mr-auto flex min-h-12 items-center gap-2 rounded-lg text-2xl font-black tracking-tight text-blue-700 dark:text-blue-400">
+          <a
+            href="/"
+            className="mr-auto flex min-h-12 items-center gap-2 rounded-lg text-2xl font-black tracking-tight text-blue-700 dark:text-blue-400"
+          >
             {t.appName}
-            <span className="hidden text-sm font-medium text-slate-500 lg:inline dark:text-slate-400">{t.appTitle}</span>
+            <span className="hidden text-sm font-medium text-slate-500 lg:inline dark:text-slate-400">
+              {t.appTitle}
+            </span>
           </a>
           <div className="min-w-0 text-right leading-tight">
             <p className="truncate font-semibold" data-testid="user-name">
@@ -36,11 +41,16 @@ export function Shell({ user, onLogout }: Props) {
             <p className="truncate text-sm text-slate-600 dark:text-slate-400">
               {name !== user.username && <span data-testid="user-username">{user.username} · </span>}
               <span className="sr-only">{t.shell.role}: </span>
-              <span data-testid="user-role">{user.role}</span>
+              <span
+                data-testid="user-role"
+                className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-semibold tracking-wide text-slate-700 uppercase dark:bg-slate-800 dark:text-slate-300"
+              >
+                {user.role}
+              </span>
             </p>
           </div>
           <ThemeSwitch />
-          <Button variant="secondary" onClick={logout} disabled={leaving}>
+          <Button variant="secondary" onClick={() => void logout()} disabled={leaving}>
             {leaving ? t.shell.loggingOut : t.shell.logout}
           </Button>
         </div>
