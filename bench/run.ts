@@ -32,12 +32,24 @@ async function startServer(env: Record<string, string>, port: number): Promise<S
   const started = performance.now();
   const child = spawn(process.execPath, ["server/src/main.ts", "serve"], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOM_LOG_LEVEL: "warn", HOM_ADMIN_PASSWORD: PASSWORD, PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOM_LOG_LEVEL: "warn",
+      HOM_ADMIN_PASSWORD: PASSWORD,
+      PORT: String(port),
+      ...env,
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
   for (;;) {
-    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (performance.now() - started > 30_000) throw new Error("server did not become ready in 30 s");
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -78,7 +90,13 @@ async function benchBackend(backend: "sqlite" | "postgres", port: number): Promi
     // First start creates the schema; the budget is for a start on an existing database.
     await stopServer(await startServer(env, port));
     const server = await startServer(env, port);
-    rows.push({ backend, name: "ready after start (existing database)", value: `${Math.round(server.readyMs)} ms`, budget: "≤ 2000 ms", ok: server.readyMs <= 2000 });
+    rows.push({
+      backend,
+      name: "ready after start (existing database)",
+      value: `${Math.round(server.readyMs)} ms`,
+      budget: "≤ 2000 ms",
+      ok: server.readyMs <= 2000,
+    });
     await new Promise((r) => setTimeout(r, 1000));
     const idle = rssMb(server.child.pid!);
     rows.push({ backend, name: "RSS idle", value: `${idle.toFixed(0)} MB`, budget: "≤ 150 MB", ok: idle <= 150 });
@@ -97,13 +115,38 @@ async function benchBackend(backend: "sqlite" | "postgres", port: number): Promi
     const loaded = rssMb(server.child.pid!);
     await stopServer(server);
 
-    const describe = (r: typeof health) => `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
-    rows.push({ backend, name: "GET /healthz", value: describe(health), budget: "reference", ok: health.non2xx === 0 && health.errors === 0 });
+    const describe = (r: typeof health) =>
+      `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`;
+    rows.push({
+      backend,
+      name: "GET /healthz",
+      value: describe(health),
+      budget: "reference",
+      ok: health.non2xx === 0 && health.errors === 0,
+    });
     const ratio = (me.rps / health.rps) * 100;
-    rows.push({ backend, name: "GET /api/v1/me (authenticated read)", value: `${describe(me)}; ${ratio.toFixed(0)} % of /healthz`, budget: "≥ 25 % of /healthz, p99 < 25 ms", ok: ratio >= 25 && me.p99 < 25 && me.non2xx === 0 });
+    rows.push({
+      backend,
+      name: "GET /api/v1/me (authenticated read)",
+      value: `${describe(me)}; ${ratio.toFixed(0)} % of /healthz`,
+      budget: "≥ 25 % of /healthz, p99 < 25 ms",
+      ok: ratio >= 25 && me.p99 < 25 && me.non2xx === 0,
+    });
     const listRatio = (users.rps / health.rps) * 100;
-    rows.push({ backend, name: "GET /api/v1/users?limit=100 (authenticated list)", value: `${describe(users)}; ${listRatio.toFixed(0)} % of /healthz`, budget: "≥ 25 % of /healthz, p99 < 25 ms (the tools-list budget, until tools exist)", ok: listRatio >= 25 && users.p99 < 25 && users.non2xx === 0 });
-    rows.push({ backend, name: "RSS after load", value: `${loaded.toFixed(0)} MB`, budget: "≤ 300 MB", ok: loaded <= 300 });
+    rows.push({
+      backend,
+      name: "GET /api/v1/users?limit=100 (authenticated list)",
+      value: `${describe(users)}; ${listRatio.toFixed(0)} % of /healthz`,
+      budget: "≥ 25 % of /healthz, p99 < 25 ms (the tools-list budget, until tools exist)",
+      ok: listRatio >= 25 && users.p99 < 25 && users.non2xx === 0,
+    });
+    rows.push({
+      backend,
+      name: "RSS after load",
+      value: `${loaded.toFixed(0)} MB`,
+      budget: "≤ 300 MB",
+      ok: loaded <= 300,
+    });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     if (backend === "postgres") {
@@ -127,7 +170,9 @@ const command = `npm run bench -- --duration ${duration} --connections ${connect
 const table = [
   "| backend | measure | figure | budget | met |",
   "|---|---|---|---|:-:|",
-  ...rows.map((r) => `| ${r.backend} | ${r.name} | ${r.value} | ${r.budget} | ${r.ok === null ? "" : r.ok ? "yes" : "**NO**"} |`),
+  ...rows.map(
+    (r) => `| ${r.backend} | ${r.name} | ${r.value} | ${r.budget} | ${r.ok === null ? "" : r.ok ? "yes" : "**NO**"} |`,
+  ),
 ].join("\n");
 
 const file = path.join(root, "docs/benchmarks.md");

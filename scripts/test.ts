@@ -80,12 +80,11 @@ function e2eSuites(): void {
     else banner(`SKIPPED: web end-to-end tests — no Chromium at ${chromium} (apt-get install -y chromium)`);
     return;
   }
-  if (!existsSync(path.join(root, "web/dist/index.html"))) {
-    const build = spawnSync("npm", ["run", "build", "-w", "web"], { cwd: root, stdio: "inherit" });
-    if (build.status !== 0) {
-      problems.push("web build failed");
-      return;
-    }
+  // Always build: the e2e tests must see the web app as it is now, not an older build.
+  const build = spawnSync("npm", ["run", "build", "-w", "web"], { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) {
+    problems.push("web build failed");
+    return;
   }
   const report = path.join(root, "web/test-results/e2e.json");
   rmSync(report, { force: true });

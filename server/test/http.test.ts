@@ -75,6 +75,8 @@ forEachBackend("http surface", (backend) => {
     assert.equal(missing.json().error.code, "NOT_FOUND");
     const page = await t.app.inject({ url: "/plant/lines/42" });
     assert.equal(page.statusCode, 200);
+    assert.equal((await t.app.inject({ method: "HEAD", url: "/plant/lines/42" })).statusCode, 200);
+    assert.equal((await t.app.inject({ url: "/assets/index-old0000.js" })).statusCode, 404);
     assert.match(page.headers["content-type"] as string, /text\/html/);
     assert.match(page.body, /<html|<!doctype html>/i);
   });

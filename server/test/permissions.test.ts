@@ -53,6 +53,10 @@ describe("permission matrix", () => {
         .filter((line) => line.startsWith("|"))
         .map((line) => line.split("|").map((cell) => cell.trim().replace(/^:?-+:?$/, "-")));
     const doc = readFileSync(path.join(REPO_ROOT, "docs/permissions.md"), "utf8");
-    assert.deepEqual(cells(doc), cells(renderPermissionTable()), "docs/permissions.md is stale: run `npm run docs:permissions`");
+    assert.deepEqual(
+      cells(doc),
+      cells(renderPermissionTable()),
+      "docs/permissions.md is stale: run `npm run docs:permissions`",
+    );
   });
 });

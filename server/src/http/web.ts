@@ -33,7 +33,11 @@ export async function registerWeb(app: FastifyInstance, webDir: string): Promise
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split("?")[0];
-    if (request.method !== "GET" || API_PREFIXES.some((p) => url === p.replace(/\/$/, "") || url.startsWith(p))) {
+    const isPage = request.method === "GET" || request.method === "HEAD";
+    const isApi = API_PREFIXES.some((p) => url === p.replace(/\/$/, "") || url.startsWith(p));
+    // A missing file (an old tab asking for last release's bundle) must be a 404, not the page.
+    const isFile = url.startsWith("/assets/") || /\.[a-z0-9]+$/i.test(url);
+    if (!isPage || isApi || isFile) {
       return sendError(reply, notFound(`Route ${request.method} ${url}`));
     }
     return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(indexHtml());

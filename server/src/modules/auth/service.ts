@@ -45,6 +45,13 @@ const registerSchema = z.strictObject({
 
 const INVALID_CREDENTIALS = "Invalid username or password";
 
+function accountLocked(until: string): AppError {
+  const seconds = Math.max(1, Math.ceil((Date.parse(until) - Date.now()) / 1000));
+  return new AppError(429, "ACCOUNT_LOCKED", "Too many failed logins; the account is locked for a while", [], {
+    "retry-after": String(seconds),
+  });
+}
+
 export class AuthService {
   readonly #db: Db;
   readonly #audit: AuditService;
@@ -82,10 +89,7 @@ export class AuthService {
         entity_id: user.id,
         changes: { reason: [null, "locked"] },
       });
-      const seconds = (Date.parse(user.locked_until) - now.getTime()) / 1000;
-      throw new AppError(429, "ACCOUNT_LOCKED", "Too many failed logins; the account is locked for a while", [], {
-        "retry-after": String(Math.ceil(seconds)),
-      });
+      throw accountLocked(user.locked_until);
     }
     if (!(await verifyPassword(user.password_hash, password))) {
       return this.#fail(ctx, ipKey, user.id, { reason: [null, "wrong_password"] });
@@ -116,12 +120,13 @@ export class AuthService {
     changes: Record<string, [unknown, unknown]>,
   ): Promise<never> {
     this.#ipThrottle.fail(ipKey);
-    await transaction(this.#db, async (trx) => {
+    const lockedUntil = await transaction(this.#db, async (trx) => {
+      let until: string | null = null;
       if (userId) {
         const failures = await usersRepo.incrementFailedLogins(trx, userId);
         changes.failed_login_count = [failures - 1, failures];
         if (failures >= this.#config.loginMaxFailures) {
-          const until = new Date(Date.now() + this.#config.lockoutMinutes * 60_000).toISOString();
+          until = new Date(Date.now() + this.#config.lockoutMinutes * 60_000).toISOString();
           await usersRepo.update(trx, userId, { locked_until: until, failed_login_count: 0 });
           changes.locked_until = [null, until];
         }
@@ -132,7 +137,9 @@ export class AuthService {
         entity_id: userId,
         changes,
       });
+      return until;
     });
+    if (lockedUntil) throw accountLocked(lockedUntil);
     throw unauthenticated(INVALID_CREDENTIALS);
   }
 
