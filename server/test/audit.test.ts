@@ -1,25 +1,9 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { sql } from "kysely";
-import { NODE24, REPO_ROOT, createTestApp, forEachBackend, graphql, type TestApp } from "./helpers.ts";
+import { createTestApp, forEachBackend, graphql, hom, type TestApp } from "./helpers.ts";
 
-const run = promisify(execFile);
-
-/** `hom audit verify` against the test database, through the real CLI. */
-async function cliVerify(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(NODE24, ["server/src/main.ts", "audit", "verify"], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cliVerify = (env: Record<string, string>) => hom(["audit", "verify"], env);
 
 forEachBackend("audit", (backend) => {
   let t: TestApp;

@@ -1,24 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
-import { NODE24, REPO_ROOT, createTestEnv, forEachBackend, type TestEnv } from "./helpers.ts";
-
-const execFileAsync = promisify(execFile);
-
-async function hom(args: string[], env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await execFileAsync(NODE24, ["server/src/main.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { NODE24, REPO_ROOT, createTestEnv, forEachBackend, hom, type TestEnv } from "./helpers.ts";
 
 forEachBackend("hom CLI", (backend) => {
   let env: TestEnv;

@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe } from "node:test";
+import { promisify } from "node:util";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { systemContext } from "../src/access/context.ts";
@@ -140,4 +142,23 @@ export async function auditCount(runtime: Runtime, action?: string): Promise<num
   let q = runtime.db.kysely.selectFrom("audit_log").select((eb) => eb.fn.countAll<number>().as("n"));
   if (action) q = q.where("action", "=", action);
   return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs the real `hom` CLI (server/src/main.ts on Node 24) with only the given environment. */
+export async function hom(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(NODE24, ["server/src/main.ts", ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

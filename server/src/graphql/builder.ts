@@ -95,6 +95,11 @@ export function toSnakeCase(input: Record<string, unknown> | null | undefined): 
   return out;
 }
 
+/** Optional GraphQL arguments arrive as null when sent as null; filters treat that as absent. */
+export function withoutNulls(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v != null));
+}
+
 export function toCamelCase(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }

@@ -1,4 +1,4 @@
-import { connectionType, pageArgs, toSnakeCase, type Builder } from "../../graphql/builder.ts";
+import { connectionType, pageArgs, toSnakeCase, withoutNulls, type Builder } from "../../graphql/builder.ts";
 import type { AuditEntry, VerifyResult } from "./service.ts";
 
 export function registerAuditGraphql(builder: Builder) {
@@ -47,8 +47,4 @@ export function registerAuditGraphql(builder: Builder) {
       resolve: (_root, _args, { ctx, services }) => services.audit.verifyForActor(ctx),
     }),
   }));
-}
-
-function withoutNulls(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, v]) => v != null));
 }

@@ -1,5 +1,5 @@
 import { ROLES } from "../../access/permissions.ts";
-import { connectionType, pageArgs, toSnakeCase, type Builder } from "../../graphql/builder.ts";
+import { connectionType, pageArgs, toSnakeCase, withoutNulls, type Builder } from "../../graphql/builder.ts";
 import { LOCALES, type User } from "./service.ts";
 
 export function registerUserGraphql(builder: Builder) {
@@ -60,11 +60,12 @@ export function registerUserGraphql(builder: Builder) {
         active: t.arg.boolean(),
         q: t.arg.string(),
       },
-      resolve: (_root, args, { ctx, services }) =>
+      resolve: (_root, { first, after, active, ...filter }, { ctx, services }) =>
         services.users.list(ctx, {
-          ...pageArgs(args),
-          ...toSnakeCase({ role: args.role ?? undefined, q: args.q ?? undefined }),
-          ...(args.active == null ? {} : { active: String(args.active) }),
+          ...pageArgs({ first, after }),
+          ...withoutNulls(filter),
+          // REST takes `active` as a query-string value; GraphQL as a boolean.
+          ...(active == null ? {} : { active: String(active) }),
         }),
     }),
   }));
