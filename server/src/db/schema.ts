@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType } from "kysely";
 
 /**
  * Table types for Kysely. Conventions that hold on both databases:
@@ -83,7 +83,5 @@ export interface Database {
   audit_head: AuditHeadTable;
   settings: SettingsTable;
 }
-
-export type Generate<T> = Generated<T>;
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;
