@@ -26,10 +26,10 @@ export async function registerWeb(app: FastifyInstance, webDir: string): Promise
       },
     });
   }
+  // Read once: like the static file list, a rebuilt web app is picked up on restart.
   const indexHtml = built
-    ? () => readFileSync(indexFile, "utf8")
-    : () =>
-        "<!doctype html><title>HOM</title><p>The web app is not built. Run <code>npm run build</code> and restart HOM.</p>";
+    ? readFileSync(indexFile, "utf8")
+    : "<!doctype html><title>HOM</title><p>The web app is not built. Run <code>npm run build</code> and restart HOM.</p>";
 
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split("?")[0];
@@ -40,6 +40,6 @@ export async function registerWeb(app: FastifyInstance, webDir: string): Promise
     if (!isPage || isApi || isFile) {
       return sendError(reply, notFound(`Route ${request.method} ${url}`));
     }
-    return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(indexHtml());
+    return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(indexHtml);
   });
 }

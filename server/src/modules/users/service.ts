@@ -6,7 +6,7 @@ import { ROLES } from "../../access/permissions.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
-import { conflict, notFound } from "../../errors.ts";
+import { AppError, conflict, notFound } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { parseInput } from "../../validate.ts";
 import { diff, type AuditService } from "../audit/service.ts";
@@ -149,7 +149,6 @@ export class UserService {
       last_login_at: null,
     };
     await transaction(this.#db, async (trx) => {
-      if (await usersRepo.findByUsername(trx, row.username)) throw usernameTaken();
       try {
         await usersRepo.insert(trx, row);
       } catch (error) {
@@ -244,8 +243,7 @@ export class UserService {
       });
     } catch (error) {
       // Another instance bootstrapped at the same moment: theirs stands.
-      if (error instanceof Error && "code" in error && (error as { code: string }).code === "CONFLICT")
-        return { created: false };
+      if (error instanceof AppError && error.code === "CONFLICT") return { created: false };
       throw error;
     }
     return { created: true, password: adminPassword ? undefined : password };
