@@ -11,8 +11,13 @@ import { registerMetrics } from "./http/metrics.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { registerWeb } from "./http/web.ts";
 import { newId } from "./ids.ts";
+import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
+import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
+import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
+import { registerPlantRoutes } from "./modules/plant/rest.ts";
+import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerUserRoutes } from "./modules/users/rest.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -110,6 +115,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerAuthRoutes(app, services);
   registerUserRoutes(app, services);
   registerAuditRoutes(app, services);
+  registerPlantRoutes(app, services);
+  registerDowntimeReasonRoutes(app, services);
+  registerDowntimeRoutes(app, services);
+  registerRepairRoutes(app, services);
+  registerAnalyticsRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

@@ -3,8 +3,13 @@ import { TokenSigner, newSecret } from "./access/tokens.ts";
 import type { Config } from "./config.ts";
 import { openDatabase, transaction, type Db } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
+import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
+import { DowntimeService } from "./modules/downtimes/service.ts";
+import { PlantService } from "./modules/plant/service.ts";
+import { RepairService } from "./modules/repairs/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
 import { UserService } from "./modules/users/service.ts";
 
@@ -13,6 +18,11 @@ export interface Services {
   audit: AuditService;
   users: UserService;
   auth: AuthService;
+  plant: PlantService;
+  downtimeReasons: DowntimeReasonService;
+  downtimes: DowntimeService;
+  repairs: RepairService;
+  analytics: AnalyticsService;
 }
 
 export interface Runtime {
@@ -31,7 +41,17 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     const signer = new TokenSigner(config.jwtSecret ?? (await jwtSecret(db, audit)), config.accessTokenTtlSeconds);
     const users = new UserService(db, audit);
     const auth = new AuthService(db, audit, users, signer, config);
-    return { config, db, services: { audit, users, auth }, close: () => db.close() };
+    const services: Services = {
+      audit,
+      users,
+      auth,
+      plant: new PlantService(db, audit),
+      downtimeReasons: new DowntimeReasonService(db, audit),
+      downtimes: new DowntimeService(db, audit),
+      repairs: new RepairService(db, audit),
+      analytics: new AnalyticsService(db),
+    };
+    return { config, db, services, close: () => db.close() };
   } catch (error) {
     await db.close();
     throw error;

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { fromZodError } from "./errors.ts";
 
 /** Parses input with a zod schema; a failure becomes a 422 with field-level details. */
@@ -6,4 +6,58 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const result = schema.safeParse(input ?? {});
   if (!result.success) throw fromZodError(result.error);
   return result.data;
+}
+
+/**
+ * A date-time with a time zone (`Z` or an offset such as `+01:00`), normalised to UTC
+ * `2026-03-01T06:00:00.000Z`. A time without a zone is refused: a tablet's local time is
+ * not the server's, and guessing shifts the record by hours.
+ */
+export const dateTimeInput = z.iso
+  .datetime({ offset: true, error: "must be an ISO 8601 date-time with a time zone, e.g. 2026-03-01T06:00:00Z" })
+  .transform((v) => new Date(v).toISOString())
+  .refine((v) => v >= "2000-01-01" && v < "2100-01-01", "must be between the years 2000 and 2099");
+
+/** A period bound: a date-time as above, or a date meaning midnight UTC. */
+export const periodBoundInput = z.union(
+  [
+    dateTimeInput,
+    z.iso
+      .date()
+      .transform((v) => `${v}T00:00:00.000Z`)
+      .refine((v) => v >= "2000-01-01" && v < "2100-01-01", "must be between the years 2000 and 2099"),
+  ],
+  { error: "must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone" },
+);
+
+/** An id of another record; whether it exists is the service's question (422 when it does not). */
+export const idInput = z.string().trim().min(1).max(64);
+
+/** Optional free text: trimmed, empty means none, `null` clears it in a PATCH (SPEC §1). */
+export function optionalText(max: number) {
+  return z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .transform((v) => (v === "" ? null : v))
+    .nullish();
+}
+
+/** Short codes people type and print on labels: letters, digits, dot, dash, underscore. */
+export const codeInput = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(32, "must be at most 32 characters")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, "may contain letters, digits and . _ / - only");
+
+/** A required name: trimmed, 1–200 characters. */
+export const nameInput = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+
+/** `?flag=true|false` in a query string, or a boolean from GraphQL. */
+export const booleanQuery = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+
+/** Every field optional, as a PATCH takes them. */
+export function partialFields<T extends Record<string, z.ZodType>>(fields: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as never;
 }

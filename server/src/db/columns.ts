@@ -14,6 +14,10 @@ export function columnTypes(dialect: DialectName) {
     boolean: pg ? sql`boolean` : sql`integer`,
     integer: sql`integer`,
     bigint: sql`bigint`,
+    /** Minutes and other measured quantities: a binary double on both. */
+    real: pg ? sql`double precision` : sql`real`,
+    /** Money: exact decimals on PostgreSQL; SQLite has no decimal type, its REAL keeps cents exact at plant scale. */
+    money: pg ? sql`numeric(14, 2)` : sql`real`,
     json: sql`text`,
     true: sql`true`,
     false: sql`false`,

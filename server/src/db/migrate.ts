@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from "kysely/migration";
 import type { Db } from "./index.ts";
 import { foundation } from "./migrations/0001_foundation.ts";
+import { machineHistory } from "./migrations/0002_machine_history.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -9,6 +10,7 @@ import { foundation } from "./migrations/0001_foundation.ts";
 function migrations(db: Db): Record<string, Migration> {
   return {
     "0001_foundation": foundation(db.dialect),
+    "0002_machine_history": machineHistory(db.dialect),
   };
 }
 

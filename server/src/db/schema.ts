@@ -75,6 +75,99 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+export interface LinesTable {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  status: string;
+  active: Bool;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MachinesTable {
+  id: string;
+  line_id: string;
+  code: string;
+  name: string;
+  asset_number: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  serial_number: string | null;
+  type: string | null;
+  status: string;
+  status_before_down: string | null;
+  retired_at: Timestamp | null;
+  notes: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface FailureCodesTable {
+  id: string;
+  code: string;
+  name: string;
+  category: string | null;
+  default_severity: string | null;
+  active: Bool;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DowntimeReasonsTable {
+  id: string;
+  parent_id: string | null;
+  code: string;
+  name: string;
+  category: string;
+  counts_as_failure: Bool;
+  active: Bool;
+  sort_order: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DowntimesTable {
+  id: string;
+  machine_id: string;
+  line_id: string;
+  start_datetime: Timestamp;
+  end_datetime: Timestamp | null;
+  duration_minutes: number | null; // (end − start) in minutes, stored so period sums need no date arithmetic
+  category: string;
+  reason_id: string | null;
+  note: string | null;
+  source: string;
+  repair_id: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface RepairsTable {
+  id: string;
+  machine_id: string;
+  line_id: string;
+  kind: string;
+  status: string;
+  start_datetime: Timestamp;
+  end_datetime: Timestamp | null;
+  title: string;
+  description: string | null;
+  cause: string | null;
+  actions_taken: string | null;
+  parts_used: string | null;
+  cost: number | null;
+  failure_code_id: string | null;
+  downtime_id: string | null;
+  performed_by: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -82,6 +175,12 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   settings: SettingsTable;
+  lines: LinesTable;
+  machines: MachinesTable;
+  failure_codes: FailureCodesTable;
+  downtime_reasons: DowntimeReasonsTable;
+  downtimes: DowntimesTable;
+  repairs: RepairsTable;
 }
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;

@@ -5,17 +5,29 @@ import type { Config } from "../config.ts";
 import { AppError, graphqlCode } from "../errors.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
+import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
+import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
+import { registerDowntimeGraphql } from "../modules/downtimes/graphql.ts";
+import { registerPlantGraphql } from "../modules/plant/graphql.ts";
+import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerUserGraphql } from "../modules/users/graphql.ts";
 import type { Services } from "../runtime.ts";
 import { toAppError } from "../http/errors.ts";
 import { createBuilder, toCamelCase, type GraphQLContext } from "./builder.ts";
 import { costLimitRule } from "./limits.ts";
+import { createRefs } from "./refs.ts";
 
 export function buildSchema() {
   const builder = createBuilder();
   const { UserType } = registerUserGraphql(builder);
   registerAuthGraphql(builder, { UserType: UserType as never });
   registerAuditGraphql(builder);
+  const refs = createRefs(builder);
+  registerPlantGraphql(builder, refs);
+  const reasonTypes = registerDowntimeReasonGraphql(builder, refs);
+  registerDowntimeGraphql(builder, refs, reasonTypes);
+  registerRepairGraphql(builder, refs);
+  registerAnalyticsGraphql(builder);
   return builder.toSchema();
 }
 

@@ -70,6 +70,13 @@ export function diff(beforeRecord: object | null, afterRecord: object | null): C
   return changes;
 }
 
+/** The changed fields of an update, without the `updated_at` every update moves. */
+export function updateDiff(before: object, after: object): Changes {
+  const changes = diff(before, after);
+  delete changes.updated_at;
+  return changes;
+}
+
 export class AuditService {
   readonly #db: Db;
 

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from "fastify";
+import { idParams, type IdParams } from "../../http/routes.ts";
 import type { Services } from "../../runtime.ts";
-
-const idParams = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
-type IdParams = { Params: { id: string } };
 
 export function registerUserRoutes(app: FastifyInstance, { users }: Services): void {
   app.get(

@@ -3,13 +3,14 @@ import { z } from "zod";
 import { authorize, requireActor, type RequestContext } from "../../access/context.ts";
 import { hashPassword } from "../../access/passwords.ts";
 import { ROLES } from "../../access/permissions.ts";
+import { isUniqueViolation } from "../../db/errors.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
 import { AppError, conflict, notFound } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { parseInput } from "../../validate.ts";
-import { diff, type AuditService } from "../audit/service.ts";
+import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { sessionsRepo } from "../auth/repo.ts";
 import { usersRepo, type UserRow } from "./repo.ts";
 
@@ -182,8 +183,7 @@ export class UserService {
       });
       await this.#ensureAnAdminRemains(trx);
       const after = (await usersRepo.findById(trx, id))!;
-      const changes = diff(publicUser(before), publicUser(after));
-      delete changes.updated_at;
+      const changes = updateDiff(publicUser(before), publicUser(after));
       if (passwordHash) changes.password = ["[redacted]", "[redacted]"];
       // A new password or a deactivated account ends every session of that user.
       if (passwordHash || (toBool(before.active) && !toBool(after.active))) {
@@ -258,10 +258,4 @@ export class UserService {
 
 function usernameTaken() {
   return conflict("Username is already taken", [{ field: "username", message: "already taken", code: "duplicate" }]);
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }

@@ -1,0 +1,21 @@
+import type { Builder } from "./builder.ts";
+import type { Downtime } from "../modules/downtimes/service.ts";
+import type { DowntimeReason } from "../modules/downtime-reasons/service.ts";
+import type { Line, Machine } from "../modules/plant/service.ts";
+import type { Repair } from "../modules/repairs/service.ts";
+
+/**
+ * The object types that point at each other across modules. Each is declared here and
+ * implemented by its own module; modules add the links they own (`builder.objectFields`).
+ */
+export function createRefs(builder: Builder) {
+  return {
+    Line: builder.objectRef<Line>("Line"),
+    Machine: builder.objectRef<Machine>("Machine"),
+    DowntimeReason: builder.objectRef<DowntimeReason>("DowntimeReason"),
+    Downtime: builder.objectRef<Downtime>("Downtime"),
+    Repair: builder.objectRef<Repair>("Repair"),
+  };
+}
+
+export type Refs = ReturnType<typeof createRefs>;
