@@ -162,3 +162,57 @@ export async function hom(
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+export interface ApiResponse {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies of every shape
+  body: any;
+}
+
+/** REST calls through app.inject as one user: `api.post(url, payload)` → { status, body }. */
+export function restClient(app: FastifyInstance, headers: Record<string, string>) {
+  const call = async (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, payload?: unknown) => {
+    const res = await app.inject({ method, url, headers, payload: payload as object | undefined });
+    return { status: res.statusCode, body: res.body ? res.json() : null } as ApiResponse;
+  };
+  return {
+    get: (url: string) => call("GET", url),
+    post: (url: string, payload: unknown = {}) => call("POST", url, payload),
+    patch: (url: string, payload: unknown) => call("PATCH", url, payload),
+    delete: (url: string) => call("DELETE", url),
+  };
+}
+
+let plantCounter = 0;
+
+/** A line with `machines` machines, made through the API as admin. Codes are unique per call. */
+export async function createLineWithMachines(
+  t: TestApp,
+  machines = 1,
+): Promise<{ line: { id: string; code: string }; machines: { id: string; code: string; line_id: string }[] }> {
+  const api = restClient(t.app, t.adminAuth);
+  const n = ++plantCounter;
+  const line = await api.post("/api/v1/lines", { code: `L${n}`, name: `Line ${n}` });
+  if (line.status !== 201) throw new Error(`create line: ${line.status} ${JSON.stringify(line.body)}`);
+  const made = [];
+  for (let i = 1; i <= machines; i++) {
+    const machine = await api.post("/api/v1/machines", {
+      line_id: line.body.id,
+      code: `M${n}-${i}`,
+      name: `Press ${n}-${i}`,
+    });
+    if (machine.status !== 201) throw new Error(`create machine: ${machine.status} ${JSON.stringify(machine.body)}`);
+    made.push(machine.body);
+  }
+  return { line: line.body, machines: made };
+}
+
+/** The id of a seeded downtime reason by code. */
+export async function reasonId(runtime: Runtime, code: string): Promise<string> {
+  const row = await runtime.db.kysely
+    .selectFrom("downtime_reasons")
+    .select("id")
+    .where("code", "=", code)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
