@@ -99,7 +99,7 @@ export function analyticsRepo(db: Db) {
       }));
     },
 
-    /** Minutes by reason (or by top-level reason), largest first. */
+    /** Minutes and counts by reason (or by top-level reason) and category. */
     async totalsByReason(
       scope: Scope,
       period: Period,
@@ -121,14 +121,12 @@ export function analyticsRepo(db: Db) {
         .groupBy([reason, "o.category"]);
       if (options.category) q = q.where("o.category", "=", options.category);
       const rows = await q.execute();
-      return rows
-        .map((r) => ({
-          reason_id: r.reason_id,
-          category: r.category,
-          minutes: Number(r.minutes ?? 0),
-          count: Number(r.count),
-        }))
-        .sort((a, b) => b.minutes - a.minutes || b.count - a.count);
+      return rows.map((r) => ({
+        reason_id: r.reason_id,
+        category: r.category,
+        minutes: Number(r.minutes ?? 0),
+        count: Number(r.count),
+      }));
     },
 
     /**

@@ -136,6 +136,13 @@ export class AnalyticsService {
         count: t.count,
       };
     });
+    // Largest first; ties by count, then by code so the order is the same on every run.
+    items.sort(
+      (a, b) =>
+        b.minutes - a.minutes ||
+        b.count - a.count ||
+        (a.reason_code ?? "\uffff").localeCompare(b.reason_code ?? "\uffff"),
+    );
     return { items, from: period.from, to: period.to };
   }
 }
