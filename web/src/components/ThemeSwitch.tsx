@@ -1,14 +1,13 @@
-import { messages as t } from "../i18n/en";
-import { THEME_MODES, useTheme, type ThemeMode } from "../theme/theme";
-
-const LABELS: Record<ThemeMode, string> = { light: t.theme.light, dark: t.theme.dark, system: t.theme.system };
+import { useTranslation } from "react-i18next";
+import { THEME_MODES, useTheme } from "../theme/theme";
 
 /** A three-way radio group (light / dark / system) styled as a segmented control. */
 export function ThemeSwitch() {
+  const { t } = useTranslation();
   const [mode, setMode] = useTheme();
   return (
     <fieldset className="flex min-w-0 items-center">
-      <legend className="sr-only">{t.theme.label}</legend>
+      <legend className="sr-only">{t("theme.label")}</legend>
       <div className="flex rounded-lg border border-slate-300 bg-white p-0.5 dark:border-slate-600 dark:bg-slate-800">
         {THEME_MODES.map((value) => (
           <label
@@ -23,7 +22,7 @@ export function ThemeSwitch() {
               onChange={() => setMode(value)}
               className="absolute inset-0 m-0 cursor-pointer appearance-none opacity-0"
             />
-            {LABELS[value]}
+            {t(`theme.${value}`)}
           </label>
         ))}
       </div>

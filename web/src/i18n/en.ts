@@ -1,6 +1,8 @@
 /**
- * Every user-visible string of the web app, in English. A later issue adds Polish and
- * Russian: each of those will be an object of the same `Messages` shape.
+ * Every user-visible string of the web app, in English: the i18next resources of the
+ * "translation" namespace. Polish and Russian (pl.ts, ru.ts) are objects of the same
+ * `Messages` shape, so a key missing there fails type checking. Interpolation is `{{name}}`.
+ * Dates, times and numbers are never written here: they go through Intl (see format.ts).
  */
 export const en = {
   appName: "HOM",
@@ -32,18 +34,21 @@ export const en = {
     navLabel: "Main",
     nav: {
       home: "Home",
-      plant: "Plant",
-      tools: "Tools",
-      inspections: "Inspections",
-      failures: "Failures",
     },
-    comingSoon: "coming soon",
     role: "Role",
     logout: "Log out",
     loggingOut: "Logging out…",
-    welcome: (name: string) => `Welcome, ${name}`,
-    intro:
-      "This is HOM, the maintenance history of your machines. The plant, tools, inspections and failures sections will appear here.",
+    welcome: "Welcome, {{name}}",
+    intro: "This is HOM, the maintenance history of your machines.",
+  },
+
+  roles: {
+    viewer: "viewer",
+    operator: "operator",
+    technician: "technician",
+    engineer: "engineer",
+    manager: "manager",
+    admin: "admin",
   },
 
   theme: {
@@ -52,15 +57,41 @@ export const en = {
     dark: "Dark",
     system: "System",
   },
+
+  language: {
+    label: "Language",
+  },
+
+  notFound: {
+    heading: "Page not found",
+    text: "There is nothing at this address.",
+    home: "Go to the start page",
+  },
+
+  errors: {
+    network: "Cannot reach the HOM server. Check the connection and try again.",
+    forbidden: "Your role does not allow this.",
+    notFound: "It does not exist (any more).",
+    invalid: "Some fields need attention.",
+    unexpected: "Something went wrong: {{message}}",
+    retry: "Try again",
+    details: {
+      required: "Required.",
+      duplicate: "Already in use.",
+      codeFormat: "Use letters, digits and . _ / - only.",
+      future: "Must not be in the future.",
+      endBeforeStart: "Must not be before the start.",
+      requiredToClose: "Needed to close the repair.",
+      ongoingExists: "This machine already has an ongoing downtime. End that one first.",
+      alreadyEnded: "This downtime has already ended.",
+      alreadyClosed: "This repair is already closed.",
+      alreadyLinked: "Already linked to another record.",
+      overlap: "Overlaps another downtime of this machine.",
+    },
+  },
 } as const;
 
-type Widen<T> = T extends string
-  ? string
-  : T extends (...args: infer A) => string
-    ? (...args: A) => string
-    : { readonly [K in keyof T]: Widen<T[K]> };
+type Widen<T> = T extends string ? string : { readonly [K in keyof T]: Widen<T[K]> };
 
 /** The shape every locale has to provide. */
 export type Messages = Widen<typeof en>;
-
-export const messages: Messages = en;
