@@ -402,7 +402,7 @@ forEachBackend("downtimes", (backend) => {
       { m: machines[0].id },
       opAuth,
     );
-    assert.equal(clash.body.errors[0].extensions.code, "CONFLICT");
+    assert.equal(clash.body.errors![0].extensions.code, "CONFLICT");
     const forbidden = await graphql(
       t.app,
       `
@@ -415,7 +415,7 @@ forEachBackend("downtimes", (backend) => {
       { id: second.body.data!.a.id },
       opAuth,
     );
-    assert.equal(forbidden.body.errors[0].extensions.code, "FORBIDDEN");
+    assert.equal(forbidden.body.errors![0].extensions.code, "FORBIDDEN");
   });
 });
 

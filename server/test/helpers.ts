@@ -173,7 +173,7 @@ export interface ApiResponse {
 export function restClient(app: FastifyInstance, headers: Record<string, string>) {
   const call = async (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, payload?: unknown) => {
     const res = await app.inject({ method, url, headers, payload: payload as object | undefined });
-    return { status: res.statusCode, body: res.body ? res.json() : null } as ApiResponse;
+    return { status: res.statusCode, body: res.body ? res.json() : null };
   };
   return {
     get: (url: string) => call("GET", url),

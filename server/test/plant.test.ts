@@ -257,7 +257,7 @@ forEachBackend("plant: lines and machines", (backend) => {
       { input: { lineId: line.id, code: "gql-1", name: "Again" } },
       t.adminAuth,
     );
-    assert.equal(duplicate.body.errors[0].extensions.code, "CONFLICT");
+    assert.equal(duplicate.body.errors![0].extensions.code, "CONFLICT");
     const invalid = await graphql(
       t.app,
       `
@@ -270,7 +270,7 @@ forEachBackend("plant: lines and machines", (backend) => {
       {},
       t.adminAuth,
     );
-    assert.equal(invalid.body.errors[0].extensions.code, "BAD_USER_INPUT");
-    assert.equal(invalid.body.errors[0].extensions.details[0].field, "code");
+    assert.equal(invalid.body.errors![0].extensions.code, "BAD_USER_INPUT");
+    assert.equal(invalid.body.errors![0].extensions.details[0].field, "code");
   });
 });

@@ -143,7 +143,7 @@ forEachBackend("repairs", (backend) => {
       { id: created.body.id },
       (await t.userWithRole("operator")).auth,
     );
-    assert.equal(gql.body.errors[0].extensions.code, "FORBIDDEN");
+    assert.equal(gql.body.errors![0].extensions.code, "FORBIDDEN");
     assert.equal((await admin.get(`/api/v1/repairs/${created.body.id}`)).body.cost, 10);
   });
 
@@ -295,7 +295,7 @@ forEachBackend("repairs", (backend) => {
       { id: created.body.data!.createRepair.id },
       t.adminAuth,
     );
-    assert.equal(closed.body.errors[0].extensions.code, "BAD_USER_INPUT");
-    assert.equal(closed.body.errors[0].extensions.details[0].field, "endDatetime");
+    assert.equal(closed.body.errors![0].extensions.code, "BAD_USER_INPUT");
+    assert.equal(closed.body.errors![0].extensions.details[0].field, "endDatetime");
   });
 });

@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import type { Db } from "./index.ts";
 import { foundation } from "./migrations/0001_foundation.ts";
 import { machineHistory } from "./migrations/0002_machine_history.ts";
+import { toolsAndShots } from "./migrations/0003_tools_and_shots.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -11,6 +12,7 @@ function migrations(db: Db): Record<string, Migration> {
   return {
     "0001_foundation": foundation(db.dialect),
     "0002_machine_history": machineHistory(db.dialect),
+    "0003_tools_and_shots": toolsAndShots(db.dialect),
   };
 }
 

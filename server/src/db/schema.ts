@@ -168,6 +168,96 @@ export interface RepairsTable {
   updated_at: Timestamp;
 }
 
+export interface ToolsTable {
+  id: string;
+  asset_number: string;
+  name: string;
+  part_number: string | null;
+  description: string | null;
+  manufacturer: string | null;
+  cavity_count: number;
+  active_cavities: number | null;
+  status: string;
+  location: string | null;
+  machine_id: string | null;
+  rated_life_shots: number | null;
+  lifetime_shots: ColumnType<number, number | undefined, number>;
+  retired_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ToolMountsTable {
+  id: string;
+  tool_id: string;
+  machine_id: string;
+  mounted_at: Timestamp;
+  unmounted_at: Timestamp | null;
+  mounted_by: string | null;
+  unmounted_by: string | null;
+}
+
+export interface ShotEntriesTable {
+  id: string;
+  tool_id: string;
+  machine_id: string | null;
+  delta: number;
+  total: number | null;
+  counter_reset: Bool;
+  source: string;
+  recorded_at: Timestamp;
+  external_id: string | null;
+  created_by: string | null;
+  request_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface ShotCountersTable {
+  key: string; // `tool:<id>:<source>` or `machine:<id>`
+  last_value: number;
+  last_recorded_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MaintenancePlansTable {
+  id: string;
+  tool_id: string | null;
+  machine_id: string | null;
+  name: string;
+  activity: string;
+  interval_shots: number | null;
+  interval_days: number | null;
+  warn_at_percent: number;
+  checklist_template_id: string | null;
+  active: Bool;
+  last_done_at: Timestamp;
+  last_done_shots: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IntegrationEventsTable {
+  id: string;
+  channel: string;
+  topic: string;
+  payload: string;
+  status: string;
+  error: string | null;
+  received_at: Timestamp;
+}
+
+export interface OpcuaSourcesTable {
+  id: string;
+  endpoint_url: string;
+  node_id: string;
+  machine_id: string | null;
+  tool_id: string | null;
+  kind: string;
+  active: Bool;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -181,6 +271,13 @@ export interface Database {
   downtime_reasons: DowntimeReasonsTable;
   downtimes: DowntimesTable;
   repairs: RepairsTable;
+  tools: ToolsTable;
+  tool_mounts: ToolMountsTable;
+  shot_entries: ShotEntriesTable;
+  shot_counters: ShotCountersTable;
+  maintenance_plans: MaintenancePlansTable;
+  integration_events: IntegrationEventsTable;
+  opcua_sources: OpcuaSourcesTable;
 }
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;
