@@ -1,15 +1,21 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { isGraphQLError } from "./api/graphql";
 import { fetchMe, hasStoredSession, logout, onSessionEnd, type Me } from "./api/session";
 import { Button } from "./components/Button";
 import { LoginPage, type LoginDraft } from "./components/LoginPage";
-import { Shell } from "./components/Shell";
-import { messages as t } from "./i18n/en";
+import { AppRoutes } from "./routes/AppRoutes";
+
+/** A note above the login form, as a message key so that it follows a language switch. */
+type Notice = "sessionEnded";
 
 type View =
-  { kind: "restoring" } | { kind: "offline" } | { kind: "login"; notice: string | null } | { kind: "ready"; user: Me };
+  { kind: "restoring" } | { kind: "offline" } | { kind: "login"; notice: Notice | null } | { kind: "ready"; user: Me };
 
 export function App() {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
   const [view, setView] = useState<View>(() =>
     hasStoredSession() ? { kind: "restoring" } : { kind: "login", notice: null },
   );
@@ -22,7 +28,7 @@ export function App() {
       setView({ kind: "ready", user: await fetchMe() });
     } catch (error) {
       if (isGraphQLError(error, "NETWORK") || isGraphQLError(error, "HTTP_ERROR")) setView({ kind: "offline" });
-      else setView({ kind: "login", notice: isGraphQLError(error, "UNAUTHENTICATED") ? t.login.sessionEnded : null });
+      else setView({ kind: "login", notice: isGraphQLError(error, "UNAUTHENTICATED") ? "sessionEnded" : null });
     }
   }, []);
 
@@ -43,14 +49,17 @@ export function App() {
         if (current.kind === "login") return;
         // Back to the login form, with the username filled in and anything typed there kept.
         if (current.kind === "ready") setDraft((d) => ({ ...d, username: d.username || current.user.username }));
-        setView({ kind: "login", notice: t.login.sessionEnded });
+        setView({ kind: "login", notice: "sessionEnded" });
+        // Nothing the next user of this tablet should see.
+        queryClient.clear();
       }),
-    [],
+    [queryClient],
   );
 
   useEffect(() => {
-    document.title = view.kind === "ready" ? `${t.appName} — ${t.appTitle}` : `${t.login.submit} — ${t.appName}`;
-  }, [view.kind]);
+    document.title =
+      view.kind === "ready" ? `${t("appName")} — ${t("appTitle")}` : `${t("login.submit")} — ${t("appName")}`;
+  }, [view.kind, t]);
 
   const onLoggedIn = useCallback((user: Me) => {
     setDraft((d) => ({ username: d.username, password: "" }));
@@ -59,34 +68,42 @@ export function App() {
 
   const onLogout = useCallback(async () => {
     await logout();
+    queryClient.clear();
     setDraft({ username: "", password: "" });
     setView({ kind: "login", notice: null });
-  }, []);
+  }, [queryClient]);
 
   switch (view.kind) {
     case "restoring":
       return (
         <p role="status" className="flex min-h-dvh items-center justify-center text-lg text-slate-500">
-          {t.loading}
+          {t("loading")}
         </p>
       );
     case "offline":
       return (
         <main className="flex min-h-dvh flex-col items-center justify-center gap-4 p-6 text-center">
           <p role="alert" className="text-lg font-medium">
-            {t.restore.failed}
+            {t("restore.failed")}
           </p>
           <div className="flex flex-wrap justify-center gap-3">
-            <Button onClick={() => void restore()}>{t.restore.retry}</Button>
+            <Button onClick={() => void restore()}>{t("restore.retry")}</Button>
             <Button variant="secondary" onClick={() => setView({ kind: "login", notice: null })}>
-              {t.restore.toLogin}
+              {t("restore.toLogin")}
             </Button>
           </div>
         </main>
       );
     case "login":
-      return <LoginPage draft={draft} onDraftChange={setDraft} notice={view.notice} onLoggedIn={onLoggedIn} />;
+      return (
+        <LoginPage
+          draft={draft}
+          onDraftChange={setDraft}
+          notice={view.notice ? t(`login.${view.notice}`) : null}
+          onLoggedIn={onLoggedIn}
+        />
+      );
     case "ready":
-      return <Shell user={view.user} onLogout={onLogout} />;
+      return <AppRoutes user={view.user} onLogout={onLogout} />;
   }
 }

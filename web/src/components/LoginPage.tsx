@@ -1,8 +1,10 @@
 import { useId, useState, type FormEvent } from "react";
 import { isGraphQLError } from "../api/graphql";
 import { fetchMe, login, type Me } from "../api/session";
-import { messages as t } from "../i18n/en";
+import type { TFunction } from "i18next";
+import { useTranslation } from "react-i18next";
 import { Button } from "./Button";
+import { LanguageSwitch } from "./LanguageSwitch";
 import { ThemeSwitch } from "./ThemeSwitch";
 
 /** What the user typed; kept by the App so that it survives the page being shown again. */
@@ -19,18 +21,19 @@ interface Props {
   onLoggedIn: (me: Me) => void;
 }
 
-function loginErrorMessage(error: unknown): string {
-  if (isGraphQLError(error, "UNAUTHENTICATED")) return t.login.invalid;
-  if (isGraphQLError(error, "RATE_LIMITED")) return t.login.locked;
+function loginErrorMessage(t: TFunction, error: unknown): string {
+  if (isGraphQLError(error, "UNAUTHENTICATED")) return t("login.invalid");
+  if (isGraphQLError(error, "RATE_LIMITED")) return t("login.locked");
   if (isGraphQLError(error, "BAD_USER_INPUT")) return error.message;
-  if (isGraphQLError(error, "NETWORK")) return t.login.network;
-  return t.login.failed;
+  if (isGraphQLError(error, "NETWORK")) return t("login.network");
+  return t("login.failed");
 }
 
 const inputClass =
   "block min-h-12 w-full rounded-lg border border-slate-300 bg-white px-4 text-lg text-slate-900 placeholder-slate-400 focus:border-blue-600 focus:outline-2 focus:outline-blue-600 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100";
 
 export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
+  const { t } = useTranslation();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId(), error: useId() };
@@ -40,7 +43,7 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
     if (busy) return;
     const username = draft.username.trim();
     if (!username || !draft.password) {
-      setError(t.login.required);
+      setError(t("login.required"));
       return;
     }
     setBusy(true);
@@ -50,22 +53,23 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
       const me = await fetchMe();
       onLoggedIn(me);
     } catch (err) {
-      setError(loginErrorMessage(err));
+      setError(loginErrorMessage(t, err));
       setBusy(false);
     }
   }
 
   return (
     <div className="flex min-h-dvh flex-col">
-      <div className="flex justify-end p-4">
+      <div className="flex flex-wrap justify-end gap-2 p-4">
+        <LanguageSwitch />
         <ThemeSwitch />
       </div>
       <main className="flex flex-1 items-start justify-center px-4 pt-4 pb-16 sm:items-center sm:pt-0">
         <div className="w-full max-w-md rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-800 dark:bg-slate-900">
-          <p className="text-3xl font-black tracking-tight text-blue-700 dark:text-blue-400">{t.appName}</p>
-          <p className="text-sm text-slate-500 dark:text-slate-400">{t.appTitle}</p>
-          <h1 className="mt-6 text-2xl font-bold">{t.login.heading}</h1>
-          <p className="mt-1 text-slate-600 dark:text-slate-400">{t.login.intro}</p>
+          <p className="text-3xl font-black tracking-tight text-blue-700 dark:text-blue-400">{t("appName")}</p>
+          <p className="text-sm text-slate-500 dark:text-slate-400">{t("appTitle")}</p>
+          <h1 className="mt-6 text-2xl font-bold">{t("login.heading")}</h1>
+          <p className="mt-1 text-slate-600 dark:text-slate-400">{t("login.intro")}</p>
 
           {notice && !error && (
             <p
@@ -84,7 +88,7 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
           >
             <div>
               <label htmlFor={ids.username} className="mb-1.5 block font-medium">
-                {t.login.username}
+                {t("login.username")}
               </label>
               <input
                 id={ids.username}
@@ -104,7 +108,7 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
             </div>
             <div>
               <label htmlFor={ids.password} className="mb-1.5 block font-medium">
-                {t.login.password}
+                {t("login.password")}
               </label>
               <input
                 id={ids.password}
@@ -131,7 +135,7 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
             )}
 
             <Button type="submit" disabled={busy} className="w-full text-lg">
-              {busy ? t.login.submitting : t.login.submit}
+              {busy ? t("login.submitting") : t("login.submit")}
             </Button>
           </form>
         </div>

@@ -1,7 +1,10 @@
-import { useState } from "react";
+import { Suspense, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, NavLink, Outlet } from "react-router";
 import type { Me } from "../api/session";
-import { messages as t } from "../i18n/en";
 import { Button } from "./Button";
+import { LanguageSwitch } from "./LanguageSwitch";
+import { Loading } from "./Feedback";
 import { ThemeSwitch } from "./ThemeSwitch";
 
 interface Props {
@@ -9,10 +12,31 @@ interface Props {
   onLogout: () => Promise<void>;
 }
 
-const SECTIONS = [t.shell.nav.plant, t.shell.nav.tools, t.shell.nav.inspections, t.shell.nav.failures];
+type NavKey = "home";
 
-/** The authenticated frame: top bar, navigation (placeholders for now) and the main area. */
+interface NavItem {
+  to: string;
+  label: NavKey;
+  /** Only the start page matches exactly; a section stays current on its sub-pages. */
+  end?: boolean;
+}
+
+/** Only pages that exist, and only those the role can use. */
+function navItems(_role: string): NavItem[] {
+  const items: NavItem[] = [{ to: "/", label: "home", end: true }];
+  return items;
+}
+
+const navLinkClass = ({ isActive }: { isActive: boolean }) =>
+  `flex min-h-12 items-center rounded-lg px-4 font-semibold whitespace-nowrap ${
+    isActive
+      ? "bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200"
+      : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+  }`;
+
+/** The authenticated frame: top bar, navigation and the routed page. */
 export function Shell({ user, onLogout }: Props) {
+  const { t } = useTranslation();
   const [leaving, setLeaving] = useState(false);
   const name = user.fullName?.trim() || user.username;
 
@@ -25,22 +49,22 @@ export function Shell({ user, onLogout }: Props) {
     <div className="flex min-h-dvh flex-col">
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div className="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-2">
-          <a
-            href="/"
+          <Link
+            to="/"
             className="mr-auto flex min-h-12 items-center gap-2 rounded-lg text-2xl font-black tracking-tight text-blue-700 dark:text-blue-400"
           >
-            {t.appName}
+            {t("appName")}
             <span className="hidden text-sm font-medium text-slate-500 lg:inline dark:text-slate-400">
-              {t.appTitle}
+              {t("appTitle")}
             </span>
-          </a>
+          </Link>
           <div className="min-w-0 text-right leading-tight">
             <p className="truncate font-semibold" data-testid="user-name">
               {name}
             </p>
             <p className="truncate text-sm text-slate-600 dark:text-slate-400">
               {name !== user.username && <span data-testid="user-username">{user.username} · </span>}
-              <span className="sr-only">{t.shell.role}: </span>
+              <span className="sr-only">{t("shell.role")}: </span>
               <span
                 data-testid="user-role"
                 className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-semibold tracking-wide text-slate-700 uppercase dark:bg-slate-800 dark:text-slate-300"
@@ -49,45 +73,34 @@ export function Shell({ user, onLogout }: Props) {
               </span>
             </p>
           </div>
+          <LanguageSwitch />
           <ThemeSwitch />
           <Button variant="secondary" onClick={() => void logout()} disabled={leaving}>
-            {leaving ? t.shell.loggingOut : t.shell.logout}
+            {leaving ? t("shell.loggingOut") : t("shell.logout")}
           </Button>
         </div>
       </header>
 
-      <div className="flex flex-1 flex-col lg:flex-row">
+      <div className="flex min-w-0 flex-1 flex-col lg:flex-row">
         <nav
-          aria-label={t.shell.navLabel}
+          aria-label={t("shell.navLabel")}
           className="border-b border-slate-200 bg-white lg:w-60 lg:shrink-0 lg:border-r lg:border-b-0 dark:border-slate-800 dark:bg-slate-900"
         >
           <ul className="flex gap-1 overflow-x-auto p-2 lg:flex-col">
-            <li>
-              <a
-                href="/"
-                aria-current="page"
-                className="flex min-h-12 items-center rounded-lg bg-blue-50 px-4 font-semibold whitespace-nowrap text-blue-800 dark:bg-blue-950 dark:text-blue-200"
-              >
-                {t.shell.nav.home}
-              </a>
-            </li>
-            {SECTIONS.map((label) => (
-              <li key={label}>
-                <span
-                  aria-disabled="true"
-                  className="flex min-h-12 items-center gap-2 rounded-lg px-4 whitespace-nowrap text-slate-400 dark:text-slate-500"
-                >
-                  {label}
-                  <span className="text-xs">({t.shell.comingSoon})</span>
-                </span>
+            {navItems(user.role).map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end={item.end} className={navLinkClass}>
+                  {t(`shell.nav.${item.label}`)}
+                </NavLink>
               </li>
             ))}
           </ul>
         </nav>
 
-        <main className="flex-1 p-6 lg:p-10">
-          <h1 className="text-3xl font-bold">{t.shell.welcome(name)}</h1>
-          <p className="mt-3 max-w-2xl text-lg text-slate-600 dark:text-slate-400">{t.shell.intro}</p>
+        <main className="min-w-0 flex-1 p-4 sm:p-6 lg:p-10">
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
         </main>
       </div>
     </div>

@@ -1,0 +1,89 @@
+import type { Messages } from "./en";
+
+/** Polish. Same keys as en.ts; `Messages` makes a missing or extra key a type error. */
+export const pl: Messages = {
+  appName: "HOM",
+  appTitle: "Historia maszyn",
+  loading: "Ładowanie…",
+
+  login: {
+    heading: "Zaloguj się do HOM",
+    intro: "Historia utrzymania ruchu maszyn i narzędzi Twojego zakładu.",
+    username: "Nazwa użytkownika",
+    password: "Hasło",
+    submit: "Zaloguj",
+    submitting: "Logowanie…",
+    required: "Podaj nazwę użytkownika i hasło.",
+    invalid: "Nieprawidłowa nazwa użytkownika lub hasło",
+    locked: "Zbyt wiele nieudanych logowań. Odczekaj chwilę i spróbuj ponownie.",
+    sessionEnded: "Sesja wygasła. Zaloguj się ponownie.",
+    network: "Brak połączenia z serwerem HOM. Sprawdź połączenie i spróbuj ponownie.",
+    failed: "Logowanie nie powiodło się. Spróbuj ponownie.",
+  },
+
+  restore: {
+    failed: "Brak połączenia z serwerem HOM.",
+    retry: "Spróbuj ponownie",
+    toLogin: "Przejdź do logowania",
+  },
+
+  shell: {
+    navLabel: "Menu główne",
+    nav: {
+      home: "Start",
+    },
+    role: "Rola",
+    logout: "Wyloguj",
+    loggingOut: "Wylogowywanie…",
+    welcome: "Witaj, {{name}}",
+    intro: "To jest HOM, historia utrzymania ruchu Twoich maszyn.",
+  },
+
+  roles: {
+    viewer: "podgląd",
+    operator: "operator",
+    technician: "technik",
+    engineer: "inżynier",
+    manager: "kierownik",
+    admin: "administrator",
+  },
+
+  theme: {
+    label: "Motyw",
+    light: "Jasny",
+    dark: "Ciemny",
+    system: "Systemowy",
+  },
+
+  language: {
+    label: "Język",
+  },
+
+  notFound: {
+    heading: "Nie znaleziono strony",
+    text: "Pod tym adresem nic nie ma.",
+    home: "Przejdź do strony startowej",
+  },
+
+  errors: {
+    network: "Brak połączenia z serwerem HOM. Sprawdź połączenie i spróbuj ponownie.",
+    forbidden: "Twoja rola na to nie pozwala.",
+    notFound: "To nie istnieje (już).",
+    invalid: "Niektóre pola wymagają poprawy.",
+    unexpected: "Coś poszło nie tak: {{message}}",
+    retry: "Spróbuj ponownie",
+    details: {
+      required: "Pole wymagane.",
+      duplicate: "Już zajęte.",
+      codeFormat: "Dozwolone są litery, cyfry oraz . _ / -",
+      future: "Nie może być w przyszłości.",
+      endBeforeStart: "Nie może być przed początkiem.",
+      requiredToClose: "Wymagane do zamknięcia naprawy.",
+      ongoingExists: "Ta maszyna ma już trwający postój. Najpierw go zakończ.",
+      alreadyEnded: "Ten postój został już zakończony.",
+      alreadyClosed: "Ta naprawa jest już zamknięta.",
+      alreadyLinked: "Już powiązane z innym wpisem.",
+      overlap: "Nakłada się na inny postój tej maszyny.",
+    },
+  },
+};

@@ -1,0 +1,89 @@
+import type { Messages } from "./en";
+
+/** Russian. Same keys as en.ts; `Messages` makes a missing or extra key a type error. */
+export const ru: Messages = {
+  appName: "HOM",
+  appTitle: "История оборудования",
+  loading: "Загрузка…",
+
+  login: {
+    heading: "Вход в HOM",
+    intro: "История обслуживания машин и оснастки вашего завода.",
+    username: "Имя пользователя",
+    password: "Пароль",
+    submit: "Войти",
+    submitting: "Вход…",
+    required: "Введите имя пользователя и пароль.",
+    invalid: "Неверное имя пользователя или пароль",
+    locked: "Слишком много неудачных попыток входа. Подождите и попробуйте снова.",
+    sessionEnded: "Сеанс завершён. Войдите снова.",
+    network: "Нет связи с сервером HOM. Проверьте подключение и попробуйте снова.",
+    failed: "Не удалось войти. Попробуйте снова.",
+  },
+
+  restore: {
+    failed: "Нет связи с сервером HOM.",
+    retry: "Повторить",
+    toLogin: "К входу",
+  },
+
+  shell: {
+    navLabel: "Главное меню",
+    nav: {
+      home: "Главная",
+    },
+    role: "Роль",
+    logout: "Выйти",
+    loggingOut: "Выход…",
+    welcome: "Добро пожаловать, {{name}}",
+    intro: "Это HOM — история обслуживания ваших машин.",
+  },
+
+  roles: {
+    viewer: "наблюдатель",
+    operator: "оператор",
+    technician: "техник",
+    engineer: "инженер",
+    manager: "руководитель",
+    admin: "администратор",
+  },
+
+  theme: {
+    label: "Тема",
+    light: "Светлая",
+    dark: "Тёмная",
+    system: "Системная",
+  },
+
+  language: {
+    label: "Язык",
+  },
+
+  notFound: {
+    heading: "Страница не найдена",
+    text: "По этому адресу ничего нет.",
+    home: "На главную",
+  },
+
+  errors: {
+    network: "Нет связи с сервером HOM. Проверьте подключение и попробуйте снова.",
+    forbidden: "Ваша роль не позволяет это сделать.",
+    notFound: "Такой записи нет (больше нет).",
+    invalid: "Проверьте отмеченные поля.",
+    unexpected: "Что-то пошло не так: {{message}}",
+    retry: "Повторить",
+    details: {
+      required: "Обязательное поле.",
+      duplicate: "Уже занято.",
+      codeFormat: "Допустимы буквы, цифры и . _ / -",
+      future: "Не может быть в будущем.",
+      endBeforeStart: "Не может быть раньше начала.",
+      requiredToClose: "Нужно для закрытия ремонта.",
+      ongoingExists: "У этой машины уже есть текущий простой. Сначала завершите его.",
+      alreadyEnded: "Этот простой уже завершён.",
+      alreadyClosed: "Этот ремонт уже закрыт.",
+      alreadyLinked: "Уже связано с другой записью.",
+      overlap: "Пересекается с другим простоем этой машины.",
+    },
+  },
+};
