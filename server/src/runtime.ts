@@ -10,6 +10,8 @@ import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
 import { DowntimeService } from "./modules/downtimes/service.ts";
 import { PlantService } from "./modules/plant/service.ts";
 import { RepairService } from "./modules/repairs/service.ts";
+import { ShotService } from "./modules/shots/service.ts";
+import { ToolService } from "./modules/tools/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
 import { UserService } from "./modules/users/service.ts";
 
@@ -23,6 +25,8 @@ export interface Services {
   downtimes: DowntimeService;
   repairs: RepairService;
   analytics: AnalyticsService;
+  tools: ToolService;
+  shots: ShotService;
 }
 
 export interface Runtime {
@@ -50,6 +54,8 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       downtimes: new DowntimeService(db, audit),
       repairs: new RepairService(db, audit),
       analytics: new AnalyticsService(db),
+      tools: new ToolService(db, audit),
+      shots: new ShotService(db),
     };
     return { config, db, services, close: () => db.close() };
   } catch (error) {

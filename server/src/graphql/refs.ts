@@ -3,6 +3,7 @@ import type { Downtime } from "../modules/downtimes/service.ts";
 import type { DowntimeReason } from "../modules/downtime-reasons/service.ts";
 import type { Line, Machine } from "../modules/plant/service.ts";
 import type { Repair } from "../modules/repairs/service.ts";
+import type { Tool } from "../modules/tools/service.ts";
 
 /**
  * The object types that point at each other across modules. Each is declared here and
@@ -15,6 +16,7 @@ export function createRefs(builder: Builder) {
     DowntimeReason: builder.objectRef<DowntimeReason>("DowntimeReason"),
     Downtime: builder.objectRef<Downtime>("Downtime"),
     Repair: builder.objectRef<Repair>("Repair"),
+    Tool: builder.objectRef<Tool>("Tool"),
   };
 }
 

@@ -1,0 +1,107 @@
+import type { Insertable, Selectable } from "kysely";
+import type { Queryable } from "../../db/index.ts";
+import type { ShotEntriesTable } from "../../db/schema.ts";
+
+export type ShotEntryRow = Selectable<ShotEntriesTable>;
+
+/** Rows per multi-row INSERT: 12 columns × 400 stays far below either database's parameter limit. */
+const INSERT_CHUNK = 400;
+const LOOKUP_CHUNK = 500;
+
+export const shotsRepo = {
+  /**
+   * Inserts entries, skipping any whose (source, external_id) is already stored, and returns
+   * the ids actually inserted (a concurrent duplicate loses here, not with an error).
+   */
+  async insertEntries(db: Queryable, rows: Insertable<ShotEntriesTable>[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const result = await db
+        .insertInto("shot_entries")
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .onConflict((oc) => oc.columns(["source", "external_id"]).where("external_id", "is not", null).doNothing())
+        .returning("id")
+        .execute();
+      for (const row of result) inserted.add(row.id);
+    }
+    return inserted;
+  },
+
+  /** Which of these idempotency keys of one source are stored already. */
+  async existingExternalIds(db: Queryable, source: string, externalIds: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < externalIds.length; i += LOOKUP_CHUNK) {
+      const rows = await db
+        .selectFrom("shot_entries")
+        .select("external_id")
+        .where("source", "=", source)
+        .where("external_id", "in", externalIds.slice(i, i + LOOKUP_CHUNK))
+        .execute();
+      for (const row of rows) found.add(row.external_id!);
+    }
+    return found;
+  },
+
+  findByExternalId(db: Queryable, source: string, externalId: string) {
+    return db
+      .selectFrom("shot_entries")
+      .selectAll()
+      .where("source", "=", source)
+      .where("external_id", "=", externalId)
+      .executeTakeFirst();
+  },
+
+  findById(db: Queryable, id: string) {
+    return db.selectFrom("shot_entries").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+
+  list(
+    db: Queryable,
+    filter: { toolId: string; from?: string; to?: string; before?: [string, string] },
+    limit: number,
+  ) {
+    let q = db.selectFrom("shot_entries").selectAll().where("tool_id", "=", filter.toolId);
+    if (filter.from) q = q.where("recorded_at", ">=", filter.from);
+    if (filter.to) q = q.where("recorded_at", "<", filter.to);
+    if (filter.before) {
+      const [at, id] = filter.before;
+      q = q.where((eb) => eb.or([eb("recorded_at", "<", at), eb.and([eb("recorded_at", "=", at), eb("id", "<", id)])]));
+    }
+    return q.orderBy("recorded_at", "desc").orderBy("id", "desc").limit(limit).execute();
+  },
+
+  /** Sum of accepted deltas: what `lifetime_shots` must equal. */
+  async sumOfDeltas(db: Queryable, toolId: string): Promise<number> {
+    const row = await db
+      .selectFrom("shot_entries")
+      .select((eb) => eb.fn.sum<number>("delta").as("total"))
+      .where("tool_id", "=", toolId)
+      .executeTakeFirst();
+    return Number(row?.total ?? 0);
+  },
+};
+
+export const shotCountersRepo = {
+  /** The counters' last readings. Callers hold the lock of the counters' owners (tool or machine rows). */
+  async read(db: Queryable, keys: string[]): Promise<Map<string, { last_value: number; last_recorded_at: string }>> {
+    const found = new Map<string, { last_value: number; last_recorded_at: string }>();
+    if (keys.length === 0) return found;
+    for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
+      const chunk = keys.slice(i, i + LOOKUP_CHUNK);
+      const rows = await db.selectFrom("shot_counters").selectAll().where("key", "in", chunk).execute();
+      for (const row of rows)
+        found.set(row.key, { last_value: Number(row.last_value), last_recorded_at: row.last_recorded_at });
+    }
+    return found;
+  },
+
+  async upsert(db: Queryable, key: string, value: number, recordedAt: string, now: string): Promise<void> {
+    await db
+      .insertInto("shot_counters")
+      .values({ key, last_value: value, last_recorded_at: recordedAt, updated_at: now })
+      .onConflict((oc) =>
+        oc.column("key").doUpdateSet({ last_value: value, last_recorded_at: recordedAt, updated_at: now }),
+      )
+      .execute();
+  },
+};

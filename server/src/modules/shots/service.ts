@@ -1,0 +1,390 @@
+import type { Insertable } from "kysely";
+import { z } from "zod";
+import { authorize, type RequestContext } from "../../access/context.ts";
+import { transaction, type Db, type Tx } from "../../db/index.ts";
+import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
+import { toBool, type ShotEntriesTable } from "../../db/schema.ts";
+import { AppError, conflict, fromZodError, notFound, type ErrorDetail } from "../../errors.ts";
+import { newId } from "../../ids.ts";
+import { dateTimeInput, idInput, parseInput } from "../../validate.ts";
+import { machinesRepo } from "../plant/repo.ts";
+import { toolMountsRepo, toolsRepo, type ToolRow } from "../tools/repo.ts";
+import { shotCountersRepo, shotsRepo, type ShotEntryRow } from "./repo.ts";
+
+export const SHOT_SOURCES = ["manual", "import", "plc", "mqtt", "opcua"] as const;
+export type ShotSource = (typeof SHOT_SOURCES)[number];
+export const MAX_BATCH = 10_000;
+const MAX_SHOTS = 1_000_000_000_000;
+/** Readings up to this far ahead of the server's clock are accepted (machine clocks drift). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface ShotEntry {
+  id: string;
+  tool_id: string;
+  machine_id: string | null;
+  delta: number;
+  total: number | null;
+  counter_reset: boolean;
+  source: string;
+  recorded_at: string;
+  external_id: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+export function publicEntry(row: ShotEntryRow): ShotEntry {
+  const { request_id: _request, ...entry } = row;
+  return {
+    ...entry,
+    delta: Number(row.delta),
+    total: row.total === null ? null : Number(row.total),
+    counter_reset: toBool(row.counter_reset),
+  };
+}
+
+/** What happened to one entry of a batch or one machine message. */
+export interface ShotResult {
+  index: number;
+  status: "stored" | "duplicate" | "ignored" | "rejected";
+  entry_id?: string;
+  tool_id?: string;
+  delta?: number;
+  counter_reset?: boolean;
+  error?: { code: string; message: string; details: ErrorDetail[] };
+}
+
+const amount = z.number().int("must be a whole number").max(MAX_SHOTS, `must be at most ${MAX_SHOTS}`);
+const entryFields = {
+  count: amount.min(1, "must be at least 1").optional(),
+  total: amount.min(0, "must not be negative").optional(),
+  source: z.enum(SHOT_SOURCES).default("manual"),
+  recorded_at: dateTimeInput.optional(),
+  external_id: z.string().trim().min(1).max(200).optional(),
+};
+export const recordShotsSchema = z.strictObject(entryFields).superRefine(exactlyOneOfCountAndTotal);
+export const batchEntrySchema = z
+  .strictObject({ tool_id: idInput.optional(), machine_id: idInput.optional(), ...entryFields })
+  .superRefine(exactlyOneOfCountAndTotal)
+  .superRefine((entry, ctx) => {
+    if ((entry.tool_id === undefined) === (entry.machine_id === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["tool_id"], message: "Give exactly one of tool_id or machine_id" });
+    }
+  });
+export const batchSchema = z.strictObject({
+  entries: z
+    .array(z.unknown())
+    .min(1, "must hold at least one entry")
+    .max(MAX_BATCH, `must hold at most ${MAX_BATCH} entries`),
+});
+export const listShotsSchema = z.strictObject({
+  ...pageQuery,
+  from: dateTimeInput.optional(),
+  to: dateTimeInput.optional(),
+});
+
+export type ShotInput = z.output<typeof batchEntrySchema>;
+
+function exactlyOneOfCountAndTotal(entry: { count?: number; total?: number }, ctx: z.RefinementCtx): void {
+  if ((entry.count === undefined) === (entry.total === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["count"],
+      message: "Give exactly one of count (shots since the last entry) or total (a counter reading)",
+    });
+  }
+}
+
+/**
+ * Shot counts (SPEC §7) from people, imports and machines, all through `#ingest`: deltas
+ * added atomically to `lifetime_shots`, counter readings turned into deltas (a reading below
+ * the last is a counter reset), idempotency keys stored once. Shot entries are immutable and
+ * carry who, when, from where and the request id; they are their own audit trail, so a
+ * press reporting every cycle does not flood the audit chain (docs/decisions.md).
+ */
+export class ShotService {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async list(ctx: RequestContext, toolId: string, query: unknown): Promise<Page<ShotEntry>> {
+    authorize(ctx, "plant:read");
+    const q = parseInput(listShotsSchema, query);
+    if (!(await toolsRepo.findById(this.#db.kysely, toolId))) throw notFound("Tool");
+    const before = q.cursor ? (decodeCursor(q.cursor, 2) as [string, string]) : undefined;
+    const rows = await shotsRepo.list(this.#db.kysely, { toolId, from: q.from, to: q.to, before }, q.limit + 1);
+    return toPage(rows, q.limit, (r) => [r.recorded_at, r.id], publicEntry);
+  }
+
+  /**
+   * One entry for one tool (REST `POST /tools/{id}/shots`, GraphQL `recordShots`). A repeated
+   * idempotency key answers the entry stored the first time (`created: false`).
+   */
+  async record(ctx: RequestContext, toolId: string, input: unknown): Promise<{ entry: ShotEntry; created: boolean }> {
+    const actor = authorize(ctx, "shots:write");
+    const fields = parseInput(recordShotsSchema, input);
+    const [result] = await this.#ingest(ctx, [{ ...fields, tool_id: toolId }], actor.id);
+    if (result.status === "ignored") throw conflict(result.error!.message, result.error!.details);
+    if (result.status === "rejected") {
+      const code = result.error!.details[0]?.code;
+      if (code === "not_found") throw notFound("Tool");
+      if (code === "retired") throw conflict(result.error!.message, result.error!.details);
+      throw new AppError(422, result.error!.code, result.error!.message, result.error!.details);
+    }
+    const row =
+      result.status === "duplicate"
+        ? await shotsRepo.findByExternalId(this.#db.kysely, fields.source, fields.external_id!)
+        : await shotsRepo.findById(this.#db.kysely, result.entry_id!);
+    if (!row) throw notFound("Shot entry");
+    return { entry: publicEntry(row), created: result.status === "stored" };
+  }
+
+  /** Up to 10,000 entries for tools or machines, with one result per entry (REST `POST /shots`). */
+  async recordBatch(ctx: RequestContext, input: unknown): Promise<{ results: ShotResult[] }> {
+    const actor = authorize(ctx, "shots:write");
+    const { entries } = parseInput(batchSchema, input);
+    return { results: await this.ingestRaw(ctx, entries, actor.id) };
+  }
+
+  /**
+   * Entries as they arrive from a feed (MQTT, OPC UA) or a batch: each validated on its own,
+   * so one bad entry never spoils the rest. The caller has been authorized.
+   */
+  async ingestRaw(ctx: RequestContext, raw: unknown[], actorId: string | null): Promise<ShotResult[]> {
+    const results: ShotResult[] = new Array(raw.length);
+    const valid: ShotInput[] = [];
+    const validIndex: number[] = [];
+    raw.forEach((entry, index) => {
+      const parsed = batchEntrySchema.safeParse(entry);
+      if (parsed.success) {
+        valid.push(parsed.data);
+        validIndex.push(index);
+      } else {
+        results[index] = { index, status: "rejected", error: errorBody(fromZodError(parsed.error).details) };
+      }
+    });
+    const outcomes = await this.#ingest(ctx, valid, actorId);
+    outcomes.forEach((outcome, i) => (results[validIndex[i]] = { ...outcome, index: validIndex[i] }));
+    return results;
+  }
+
+  async #ingest(ctx: RequestContext, entries: ShotInput[], actorId: string | null): Promise<ShotResult[]> {
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    const results: ShotResult[] = entries.map((_, index) => ({ index, status: "stored" }));
+    const reject = (i: number, field: string, code: string, message: string) => {
+      results[i] = {
+        index: i,
+        status: "rejected",
+        error: { code: "VALIDATION_FAILED", message, details: [{ field, message, code }] },
+      };
+    };
+    entries.forEach((e, i) => {
+      if (e.recorded_at && Date.parse(e.recorded_at) > nowMs + CLOCK_SKEW_MS) {
+        reject(i, "recorded_at", "future", "must not be in the future");
+      }
+    });
+
+    return transaction(this.#db, async (trx) => {
+      const tools = await this.#lockOwners(trx, entries, results);
+      const toolOf = await this.#attributeToTools(trx, entries, results, tools, now);
+      for (const [i, toolId] of toolOf) {
+        const tool = tools.get(toolId);
+        if (!tool) reject(i, "tool_id", "not_found", "No tool with this id");
+        else if (tool.status === "retired") reject(i, "tool_id", "retired", "The tool is retired");
+      }
+
+      await this.#markDuplicates(trx, entries, results);
+      const counters = await shotCountersRepo.read(trx, counterKeys(entries, results));
+      const rows: Insertable<ShotEntriesTable>[] = [];
+      const counterWrites = new Map<string, { value: number; at: string }>();
+      entries.forEach((e, i) => {
+        const recordedAt = e.recorded_at ?? now;
+        const counterKey = e.total !== undefined ? keyOf(e) : undefined;
+        let delta = e.count ?? 0;
+        let reset = false;
+        if (counterKey && results[i].status !== "rejected" && results[i].status !== "duplicate") {
+          const last = counters.get(counterKey) ?? firstReading(e, tools);
+          if (last && recordedAt < last.last_recorded_at) {
+            // An older reading arriving late is not a reset; it adds nothing.
+            results[i] = {
+              index: i,
+              status: "ignored",
+              error: errorBody([
+                { field: "recorded_at", message: "older than the last reading of this counter", code: "stale" },
+              ]),
+            };
+            return;
+          }
+          if (last) {
+            reset = e.total! < last.last_value;
+            delta = reset ? e.total! : e.total! - last.last_value;
+          }
+          const reading = { last_value: e.total!, last_recorded_at: recordedAt };
+          counters.set(counterKey, reading);
+          counterWrites.set(counterKey, { value: e.total!, at: recordedAt });
+        }
+        if (results[i].status !== "stored") return;
+        const toolId = toolOf.get(i);
+        if (!toolId) return; // a machine reading with no tool mounted: it only moved the counter
+        const id = newId(nowMs);
+        rows.push({
+          id,
+          tool_id: toolId,
+          machine_id: e.machine_id ?? tools.get(toolId)?.machine_id ?? null,
+          delta,
+          total: e.total ?? null,
+          counter_reset: reset,
+          source: e.source,
+          recorded_at: recordedAt,
+          external_id: e.external_id ?? null,
+          created_by: actorId,
+          request_id: ctx.requestId,
+          created_at: now,
+        });
+        results[i] = { index: i, status: "stored", entry_id: id, tool_id: toolId, delta, counter_reset: reset };
+      });
+
+      const inserted = await shotsRepo.insertEntries(trx, rows);
+      const increments = new Map<string, number>();
+      for (const row of rows) {
+        if (!inserted.has(row.id)) continue;
+        increments.set(row.tool_id, (increments.get(row.tool_id) ?? 0) + Number(row.delta));
+      }
+      for (const result of results) {
+        // Lost a race on the idempotency key to a concurrent request: the other one counted it.
+        if (result.status === "stored" && result.entry_id && !inserted.has(result.entry_id)) {
+          results[result.index] = { index: result.index, status: "duplicate", tool_id: result.tool_id };
+        }
+      }
+      for (const [toolId, delta] of increments) if (delta !== 0) await toolsRepo.addShots(trx, toolId, delta, now);
+      for (const [key, { value, at }] of counterWrites) await shotCountersRepo.upsert(trx, key, value, at, now);
+      return results;
+    });
+  }
+
+  /**
+   * Readings of absolute counters take turns per owner: the tools and machines they belong to
+   * are locked (in id order, so two batches cannot deadlock). Plain counts need no lock: they
+   * are added atomically. Returns the tools named or mounted on the machines named.
+   */
+  async #lockOwners(trx: Tx, entries: ShotInput[], results: ShotResult[]): Promise<Map<string, ToolRow>> {
+    const toolIds = new Set<string>();
+    const machineIds = new Set<string>();
+    entries.forEach((e, i) => {
+      if (results[i].status === "rejected") return;
+      if (e.tool_id) toolIds.add(e.tool_id);
+      if (e.machine_id) machineIds.add(e.machine_id);
+    });
+    const lockTools = [
+      ...new Set(entries.filter((e) => e.total !== undefined && e.tool_id).map((e) => e.tool_id!)),
+    ].sort();
+    for (const id of lockTools) await toolsRepo.lockById(trx, id);
+    const lockMachines = [
+      ...new Set(entries.filter((e) => e.total !== undefined && e.machine_id).map((e) => e.machine_id!)),
+    ].sort();
+    for (const id of lockMachines) await machinesRepo.lockById(trx, id);
+    const mountedNow = machineIds.size ? await toolsRepo.findMountedOn(trx, [...machineIds]) : [];
+    const named = toolIds.size ? await toolsRepo.findByIds(trx, [...toolIds]) : [];
+    return new Map([...named, ...mountedNow].map((t) => [t.id, t]));
+  }
+
+  /** Which tool each entry counts for: the one named, or the one on the machine at that moment. */
+  async #attributeToTools(
+    trx: Tx,
+    entries: ShotInput[],
+    results: ShotResult[],
+    tools: Map<string, ToolRow>,
+    now: string,
+  ): Promise<Map<number, string>> {
+    const toolOf = new Map<number, string>();
+    const machines = new Map<string, boolean>();
+    const mountedNow = new Map([...tools.values()].filter((t) => t.machine_id).map((t) => [t.machine_id!, t.id]));
+    for (const [i, e] of entries.entries()) {
+      if (results[i].status === "rejected") continue;
+      if (e.tool_id) {
+        toolOf.set(i, e.tool_id);
+        continue;
+      }
+      const machineId = e.machine_id!;
+      if (!machines.has(machineId))
+        machines.set(machineId, (await machinesRepo.findById(trx, machineId)) !== undefined);
+      if (!machines.get(machineId)) {
+        results[i] = {
+          index: i,
+          status: "rejected",
+          error: errorBody([{ field: "machine_id", message: "No machine with this id", code: "not_found" }]),
+        };
+        continue;
+      }
+      const at = e.recorded_at ?? now;
+      const toolId = at >= now ? mountedNow.get(machineId) : await toolMountsRepo.toolOnMachineAt(trx, machineId, at);
+      if (toolId) {
+        toolOf.set(i, toolId);
+        if (!tools.has(toolId)) {
+          const tool = await toolsRepo.findById(trx, toolId);
+          if (tool) tools.set(toolId, tool);
+        }
+      } else if (e.count !== undefined) {
+        results[i] = {
+          index: i,
+          status: "ignored",
+          error: errorBody([
+            { field: "machine_id", message: "No tool was mounted on the machine then", code: "no_tool" },
+          ]),
+        };
+      }
+    }
+    return toolOf;
+  }
+
+  /** Idempotency keys seen before, or twice in this batch: stored once. */
+  async #markDuplicates(trx: Tx, entries: ShotInput[], results: ShotResult[]): Promise<void> {
+    const bySource = new Map<string, string[]>();
+    entries.forEach((e, i) => {
+      if (!e.external_id || results[i].status === "rejected") return;
+      const list = bySource.get(e.source) ?? [];
+      list.push(e.external_id);
+      bySource.set(e.source, list);
+    });
+    const seen = new Set<string>();
+    for (const [source, ids] of bySource) {
+      for (const id of await shotsRepo.existingExternalIds(trx, source, ids)) seen.add(`${source}\u0000${id}`);
+    }
+    entries.forEach((e, i) => {
+      if (!e.external_id || results[i].status === "rejected") return;
+      const key = `${e.source}\u0000${e.external_id}`;
+      if (seen.has(key)) results[i] = { index: i, status: "duplicate" };
+      seen.add(key);
+    });
+  }
+}
+
+/** The absolute counter a reading belongs to: the tool's own, or the machine's cycle counter. */
+function keyOf(entry: ShotInput): string {
+  return entry.tool_id ? `tool:${entry.tool_id}` : `machine:${entry.machine_id}`;
+}
+
+function counterKeys(entries: ShotInput[], results: ShotResult[]): string[] {
+  return [...new Set(entries.filter((e, i) => e.total !== undefined && results[i].status !== "rejected").map(keyOf))];
+}
+
+/**
+ * Without an earlier reading: a tool's counter is taken to have stood at the tool's lifetime
+ * shots (so a first reading of 5,000 on a new mould adds 5,000); a machine's first reading only
+ * sets the baseline (its cycles before HOM knew it belong to no tool).
+ */
+function firstReading(
+  entry: ShotInput,
+  tools: Map<string, ToolRow>,
+): { last_value: number; last_recorded_at: string } | undefined {
+  if (!entry.tool_id) return undefined;
+  const tool = tools.get(entry.tool_id);
+  if (!tool) return undefined;
+  return { last_value: Math.min(Number(tool.lifetime_shots), entry.total!), last_recorded_at: "" };
+}
+
+function errorBody(details: ErrorDetail[]) {
+  return { code: "VALIDATION_FAILED", message: details[0]?.message ?? "Invalid entry", details };
+}

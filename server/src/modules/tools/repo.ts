@@ -1,0 +1,119 @@
+import type { Insertable, Selectable, Updateable } from "kysely";
+import type { Queryable } from "../../db/index.ts";
+import type { ToolMountsTable, ToolsTable } from "../../db/schema.ts";
+import { containsIgnoringCase } from "../../db/sql.ts";
+
+export type ToolRow = Selectable<ToolsTable>;
+export type ToolMountRow = Selectable<ToolMountsTable>;
+
+export interface ToolFilter {
+  q?: string;
+  status?: string;
+  machineId?: string;
+  mounted?: boolean;
+  includeRetired: boolean;
+  /** Keyset position: [asset_number, id]. */
+  after?: [string, string];
+}
+
+export const toolsRepo = {
+  findById(db: Queryable, id: string) {
+    return db.selectFrom("tools").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+
+  findByIds(db: Queryable, ids: readonly string[]) {
+    return db.selectFrom("tools").selectAll().where("id", "in", ids).execute();
+  },
+
+  findByAssetNumber(db: Queryable, assetNumber: string) {
+    return db
+      .selectFrom("tools")
+      .selectAll()
+      .where((eb) => eb(eb.fn("lower", ["asset_number"]), "=", assetNumber.toLowerCase()))
+      .executeTakeFirst();
+  },
+
+  /** The tool mounted on each of these machines now. */
+  findMountedOn(db: Queryable, machineIds: readonly string[]) {
+    return db.selectFrom("tools").selectAll().where("machine_id", "in", machineIds).execute();
+  },
+
+  /** Reads a tool and, on PostgreSQL, locks its row for the transaction (see machinesRepo.lockById). */
+  async lockById(db: Queryable, id: string) {
+    const locked = await db.updateTable("tools").set({ id }).where("id", "=", id).executeTakeFirst();
+    if (Number(locked.numUpdatedRows) === 0) return undefined;
+    return toolsRepo.findById(db, id);
+  },
+
+  async insert(db: Queryable, row: Insertable<ToolsTable>): Promise<void> {
+    await db.insertInto("tools").values(row).execute();
+  },
+
+  async update(db: Queryable, id: string, patch: Updateable<ToolsTable>): Promise<void> {
+    await db.updateTable("tools").set(patch).where("id", "=", id).execute();
+  },
+
+  /** Adds accepted shots atomically: concurrent writers never lose an increment. */
+  async addShots(db: Queryable, id: string, delta: number, now: string): Promise<void> {
+    await db
+      .updateTable("tools")
+      .set((eb) => ({ lifetime_shots: eb("lifetime_shots", "+", delta), updated_at: now }))
+      .where("id", "=", id)
+      .execute();
+  },
+
+  list(db: Queryable, filter: ToolFilter, limit: number) {
+    let q = db.selectFrom("tools").selectAll();
+    if (filter.status) q = q.where("status", "=", filter.status);
+    else if (!filter.includeRetired) q = q.where("status", "<>", "retired");
+    if (filter.machineId) q = q.where("machine_id", "=", filter.machineId);
+    if (filter.mounted !== undefined) q = q.where("machine_id", filter.mounted ? "is not" : "is", null);
+    if (filter.q) {
+      q = q.where(containsIgnoringCase(["asset_number", "name", "part_number", "description", "location"], filter.q));
+    }
+    if (filter.after) {
+      const [asset, id] = filter.after;
+      q = q.where((eb) =>
+        eb.or([eb("asset_number", ">", asset), eb.and([eb("asset_number", "=", asset), eb("id", ">", id)])]),
+      );
+    }
+    return q.orderBy("asset_number").orderBy("id").limit(limit).execute();
+  },
+};
+
+export const toolMountsRepo = {
+  async insert(db: Queryable, row: Insertable<ToolMountsTable>): Promise<void> {
+    await db.insertInto("tool_mounts").values(row).execute();
+  },
+
+  async closeOpen(db: Queryable, toolId: string, at: string, by: string): Promise<void> {
+    await db
+      .updateTable("tool_mounts")
+      .set({ unmounted_at: at, unmounted_by: by })
+      .where("tool_id", "=", toolId)
+      .where("unmounted_at", "is", null)
+      .execute();
+  },
+
+  /** Mount history of a tool or a machine, newest first. */
+  list(db: Queryable, filter: { toolId?: string; machineId?: string }, limit: number) {
+    let q = db.selectFrom("tool_mounts").selectAll();
+    if (filter.toolId) q = q.where("tool_id", "=", filter.toolId);
+    if (filter.machineId) q = q.where("machine_id", "=", filter.machineId);
+    return q.orderBy("mounted_at", "desc").orderBy("id", "desc").limit(limit).execute();
+  },
+
+  /** The tool that was on the machine at that moment (SPEC §7: cycles go to the tool mounted then). */
+  async toolOnMachineAt(db: Queryable, machineId: string, at: string): Promise<string | undefined> {
+    const row = await db
+      .selectFrom("tool_mounts")
+      .select("tool_id")
+      .where("machine_id", "=", machineId)
+      .where("mounted_at", "<=", at)
+      .where((eb) => eb.or([eb("unmounted_at", "is", null), eb("unmounted_at", ">", at)]))
+      .orderBy("mounted_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.tool_id;
+  },
+};

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from "fastify";
+import { describe, type IdParams } from "../../http/routes.ts";
+import type { Services } from "../../runtime.ts";
+import { batchSchema, listShotsSchema, recordShotsSchema } from "../shots/service.ts";
+import { createToolSchema, listToolsSchema, mountSchema, unmountSchema, updateToolSchema } from "./service.ts";
+
+export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Services): void {
+  app.get(
+    "/api/v1/tools",
+    describe("tools", "The tool registry; filters q, status, machine_id, mounted, include_retired", {
+      query: listToolsSchema,
+    }),
+    async (request) => tools.list(request.ctx, request.query),
+  );
+  app.post(
+    "/api/v1/tools",
+    describe("tools", "Register a tool (engineer); lifetime_shots is its counter so far", { body: createToolSchema }),
+    async (request, reply) => reply.code(201).send(await tools.create(request.ctx, request.body)),
+  );
+  app.get<IdParams>("/api/v1/tools/:id", describe("tools", "One tool", { id: true }), async (request) =>
+    tools.get(request.ctx, request.params.id),
+  );
+  app.patch<IdParams>(
+    "/api/v1/tools/:id",
+    describe("tools", "Change a tool (engineer); lifetime_shots is read-only", { id: true, body: updateToolSchema }),
+    async (request) => tools.update(request.ctx, request.params.id, request.body),
+  );
+  app.post<IdParams>(
+    "/api/v1/tools/:id/retire",
+    describe("tools", "Retire a tool (manager); it must be unmounted", { id: true }),
+    async (request) => tools.retire(request.ctx, request.params.id),
+  );
+  app.post<IdParams>(
+    "/api/v1/tools/:id/mount",
+    describe("tools", "Mount the tool on a machine (technician)", { id: true, body: mountSchema }),
+    async (request) => tools.mount(request.ctx, request.params.id, request.body),
+  );
+  app.post<IdParams>(
+    "/api/v1/tools/:id/unmount",
+    describe("tools", "Take the tool out of its machine (technician), optionally to a location", {
+      id: true,
+      body: unmountSchema,
+    }),
+    async (request) => tools.unmount(request.ctx, request.params.id, request.body),
+  );
+  app.get<IdParams>(
+    "/api/v1/tools/:id/mounts",
+    describe("tools", "Mount history of the tool, newest first", { id: true }),
+    async (request) => ({ items: await tools.mounts(request.ctx, { toolId: request.params.id }) }),
+  );
+  app.get<IdParams>(
+    "/api/v1/tools/:id/shots",
+    describe("shots", "Shot entries of the tool, newest first; filters from, to", { id: true, query: listShotsSchema }),
+    async (request) => shots.list(request.ctx, request.params.id, request.query),
+  );
+  app.post<IdParams>(
+    "/api/v1/tools/:id/shots",
+    describe("shots", "Record shots: exactly one of count (delta ≥ 1) or total (counter reading) (operator)", {
+      id: true,
+      body: recordShotsSchema,
+    }),
+    async (request, reply) => {
+      const { entry, created } = await shots.record(request.ctx, request.params.id, request.body);
+      return reply.code(created ? 201 : 200).send(entry);
+    },
+  );
+  app.post(
+    "/api/v1/shots",
+    describe("shots", "Up to 10,000 entries, each with tool_id or machine_id; one result per entry (operator)", {
+      body: batchSchema,
+    }),
+    async (request) => shots.recordBatch(request.ctx, request.body),
+  );
+}
