@@ -1,0 +1,244 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { shotsRepo } from "../src/modules/shots/repo.ts";
+import { createLineWithMachines, createTestApp, forEachBackend, graphql, restClient, type TestApp } from "./helpers.ts";
+
+let counter = 0;
+
+forEachBackend("shots", (backend) => {
+  let t: TestApp;
+  let admin: ReturnType<typeof restClient>;
+  let operator: ReturnType<typeof restClient>;
+  before(async () => {
+    t = await createTestApp(backend);
+    admin = restClient(t.app, t.adminAuth);
+    operator = restClient(t.app, (await t.userWithRole("operator")).auth);
+  });
+  after(() => t.close());
+
+  const newTool = async (lifetime = 0) => {
+    const res = await admin.post("/api/v1/tools", {
+      asset_number: `SH-${++counter}`,
+      name: "Cap mould",
+      cavity_count: 8,
+      lifetime_shots: lifetime,
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.id as string;
+  };
+  const lifetime = async (id: string) => (await admin.get(`/api/v1/tools/${id}`)).body.lifetime_shots as number;
+  const entryCount = async () =>
+    Number(
+      (
+        await t.runtime.db.kysely
+          .selectFrom("shot_entries")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  test("counts add up; totals become deltas; a lower total is a counter reset, never negative", async () => {
+    const id = await newTool(1000);
+    const url = `/api/v1/tools/${id}/shots`;
+    const count = await operator.post(url, { count: 500 });
+    assert.equal(count.status, 201, JSON.stringify(count.body));
+    assert.deepEqual([count.body.delta, count.body.source, count.body.counter_reset], [500, "manual", false]);
+    assert.equal(await lifetime(id), 1500);
+
+    const first = await operator.post(url, { total: 1800, source: "plc" });
+    assert.equal(first.body.delta, 300, "a tool's counter is taken to have stood at its lifetime shots");
+    const next = await operator.post(url, { total: 2000, source: "plc" });
+    assert.equal(next.body.delta, 200);
+    const reset = await operator.post(url, { total: 50, source: "plc" });
+    assert.deepEqual([reset.body.delta, reset.body.counter_reset, reset.body.total], [50, true, 50]);
+    assert.equal(await lifetime(id), 2050);
+    assert.equal(await shotsRepo.sumOfDeltas(t.runtime.db.kysely, id), 2050);
+  });
+
+  test("the same idempotency key twice is stored once", async () => {
+    const id = await newTool();
+    const url = `/api/v1/tools/${id}/shots`;
+    const first = await operator.post(url, { count: 10, external_id: "shift-2026-03-02-A" });
+    const again = await operator.post(url, { count: 10, external_id: "shift-2026-03-02-A" });
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, first.body.id);
+    assert.equal(await lifetime(id), 10);
+    const otherSource = await operator.post(url, { count: 10, external_id: "shift-2026-03-02-A", source: "import" });
+    assert.equal(otherSource.status, 201, "keys are per source");
+  });
+
+  test("bad entries are 422s with field details and change nothing", async () => {
+    const id = await newTool();
+    const url = `/api/v1/tools/${id}/shots`;
+    const before = await entryCount();
+    for (const [payload, field] of [
+      [{ count: 0 }, "count"],
+      [{ count: -5 }, "count"],
+      [{ count: 1.5 }, "count"],
+      [{ count: 1e13 }, "count"],
+      [{ total: -1 }, "total"],
+      [{}, "count"],
+      [{ count: 1, total: 5 }, "count"],
+      [{ count: "12" }, "count"],
+      [{ count: 1, source: "telepathy" }, "source"],
+      [{ count: 1, recorded_at: "2026-03-02 10:00" }, "recorded_at"],
+      [{ count: 1, recorded_at: new Date(Date.now() + 3_600_000).toISOString() }, "recorded_at"],
+      [{ count: 1, tool_id: id }, "tool_id"],
+    ] as const) {
+      const res = await operator.post(url, payload);
+      assert.equal(res.status, 422, `${JSON.stringify(payload)} → ${res.status} ${JSON.stringify(res.body)}`);
+      assert.ok(
+        res.body.error.details.some((d: { field: string }) => d.field === field),
+        JSON.stringify(res.body),
+      );
+    }
+    assert.equal(
+      (await operator.post("/api/v1/tools/01a00000-0000-7000-8000-000000000000/shots", { count: 1 })).status,
+      404,
+    );
+    const viewer = restClient(t.app, (await t.userWithRole("viewer")).auth);
+    assert.equal((await viewer.post(url, { count: 1 })).status, 403);
+    assert.equal(await entryCount(), before);
+    assert.equal(await lifetime(id), 0);
+  });
+
+  test("a retired tool takes no shots (409)", async () => {
+    const id = await newTool();
+    await admin.post(`/api/v1/tools/${id}/retire`);
+    const res = await operator.post(`/api/v1/tools/${id}/shots`, { count: 1 });
+    assert.equal(res.status, 409);
+  });
+
+  test("50 concurrent writers on one tool: the total equals the sum, exactly", async () => {
+    const id = await newTool();
+    const writes = Array.from({ length: 50 }, (_, i) => operator.post(`/api/v1/tools/${id}/shots`, { count: i + 1 }));
+    const results = await Promise.all(writes);
+    assert.ok(
+      results.every((r) => r.status === 201),
+      results.map((r) => r.status).join(),
+    );
+    assert.equal(await lifetime(id), (50 * 51) / 2);
+    assert.equal(await shotsRepo.sumOfDeltas(t.runtime.db.kysely, id), (50 * 51) / 2);
+  });
+
+  test("concurrent counter readings of one tool never double count", async () => {
+    const id = await newTool(0);
+    const readings = Array.from({ length: 20 }, (_, i) =>
+      operator.post(`/api/v1/tools/${id}/shots`, { total: 100 * (i + 1), source: "plc" }),
+    );
+    await Promise.all(readings);
+    const total = await lifetime(id);
+    assert.equal(total, await shotsRepo.sumOfDeltas(t.runtime.db.kysely, id));
+    // Readings arrive in any order: each is either an advance or a reset, so the lifetime lies
+    // between the highest reading and the sum of all readings — and equals the entries' sum.
+    assert.ok(total >= 2000 && total <= 21000, String(total));
+  });
+
+  test("batch: per-entry results, machine cycles go to the mounted tool, duplicates once, bad entries alone", async () => {
+    const { machines } = await createLineWithMachines(t, 2);
+    const tool = await newTool();
+    await admin.post(`/api/v1/tools/${tool}/mount`, { machine_id: machines[0].id });
+    const res = await operator.post("/api/v1/shots", {
+      entries: [
+        { tool_id: tool, count: 5, external_id: "b-1", source: "import" },
+        { tool_id: tool, count: 5, external_id: "b-1", source: "import" },
+        { machine_id: machines[0].id, total: 10_000, source: "plc" },
+        { machine_id: machines[0].id, total: 10_120, source: "plc" },
+        { machine_id: machines[1].id, count: 3, source: "plc" },
+        { tool_id: tool, count: -1 },
+        { machine_id: "no-such-machine", count: 1 },
+        { tool_id: tool, machine_id: machines[0].id, count: 1 },
+        "not an object",
+      ],
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(
+      res.body.results.map((r: { status: string }) => r.status),
+      ["stored", "duplicate", "stored", "stored", "ignored", "rejected", "rejected", "rejected", "rejected"],
+    );
+    assert.equal(res.body.results[2].delta, 0, "a machine's first reading sets the baseline");
+    assert.equal(res.body.results[3].delta, 120);
+    assert.equal(res.body.results[3].tool_id, tool);
+    assert.equal(res.body.results[5].error.details[0].field, "count");
+    assert.equal(await lifetime(tool), 125);
+
+    const tooMany = await operator.post("/api/v1/shots", {
+      entries: Array.from({ length: 10_001 }, () => ({ tool_id: tool, count: 1 })),
+    });
+    assert.equal(tooMany.status, 422);
+    assert.equal(tooMany.body.error.details[0].field, "entries");
+    assert.equal((await operator.post("/api/v1/shots", { entries: [] })).status, 422);
+    assert.equal(await lifetime(tool), 125);
+  });
+
+  test("batch of 10,000 entries is stored whole and counted exactly", async () => {
+    const tool = await newTool();
+    const entries = Array.from({ length: 10_000 }, (_, i) => ({
+      tool_id: tool,
+      count: 2,
+      external_id: `big-${i}`,
+      source: "import",
+    }));
+    const res = await operator.post("/api/v1/shots", { entries });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.results.filter((r: { status: string }) => r.status === "stored").length, 10_000);
+    assert.equal(await lifetime(tool), 20_000);
+    const again = await operator.post("/api/v1/shots", { entries });
+    assert.equal(again.body.results.filter((r: { status: string }) => r.status === "duplicate").length, 10_000);
+    assert.equal(await lifetime(tool), 20_000);
+  });
+
+  test("GraphQL recordShots and the tool's shot entries", async () => {
+    const tool = await newTool();
+    const res = await graphql(
+      t.app,
+      `
+        mutation ($id: ID!) {
+          recordShots(toolId: $id, input: { count: 42, source: manual }) {
+            delta
+            counterReset
+            source
+          }
+        }
+      `,
+      { id: tool },
+      (await t.userWithRole("operator")).auth,
+    );
+    assert.deepEqual(res.body.data!.recordShots, { delta: 42, counterReset: false, source: "manual" });
+    const bad = await graphql(
+      t.app,
+      `
+        mutation ($id: ID!) {
+          recordShots(toolId: $id, input: { count: 1, total: 2 }) {
+            id
+          }
+        }
+      `,
+      { id: tool },
+      t.adminAuth,
+    );
+    assert.equal(bad.body.errors![0].extensions.code, "BAD_USER_INPUT");
+    const read = await graphql(
+      t.app,
+      `
+        query ($id: ID!) {
+          tool(id: $id) {
+            lifetimeShots
+            shotEntries(first: 5) {
+              edges {
+                node {
+                  delta
+                }
+              }
+            }
+          }
+        }
+      `,
+      { id: tool },
+      t.adminAuth,
+    );
+    assert.equal(read.body.data!.tool.lifetimeShots, 42);
+    assert.equal(read.body.data!.tool.shotEntries.edges.length, 1);
+  });
+});
