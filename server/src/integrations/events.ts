@@ -1,0 +1,31 @@
+import type { Insertable } from "kysely";
+import type { Queryable } from "../db/index.ts";
+import type { IntegrationEventsTable } from "../db/schema.ts";
+
+export type IntegrationEventStatus = "stored" | "duplicate" | "ignored" | "rejected";
+
+/**
+ * Every inbound machine message is kept in `integration_events` with its outcome (SPEC §7), so
+ * a plant can see what a press sent and why it was refused. Shared by the MQTT and OPC UA feeds.
+ */
+export const integrationEventsRepo = {
+  async insert(db: Queryable, rows: Insertable<IntegrationEventsTable>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      await db
+        .insertInto("integration_events")
+        .values(rows.slice(i, i + 500))
+        .execute();
+    }
+  },
+
+  list(db: Queryable, filter: { channel?: string; status?: string; before?: [string, string] }, limit: number) {
+    let q = db.selectFrom("integration_events").selectAll();
+    if (filter.channel) q = q.where("channel", "=", filter.channel);
+    if (filter.status) q = q.where("status", "=", filter.status);
+    if (filter.before) {
+      const [at, id] = filter.before;
+      q = q.where((eb) => eb.or([eb("received_at", "<", at), eb.and([eb("received_at", "=", at), eb("id", "<", id)])]));
+    }
+    return q.orderBy("received_at", "desc").orderBy("id", "desc").limit(limit).execute();
+  },
+};
