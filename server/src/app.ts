@@ -18,6 +18,7 @@ import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
+import { registerPlanRoutes } from "./modules/plans/rest.ts";
 import { registerToolRoutes } from "./modules/tools/rest.ts";
 import { registerUserRoutes } from "./modules/users/rest.ts";
 import type { Runtime } from "./runtime.ts";
@@ -122,6 +123,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerRepairRoutes(app, services);
   registerAnalyticsRoutes(app, services);
   registerToolRoutes(app, services);
+  registerPlanRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

@@ -10,6 +10,7 @@ import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
 import { DowntimeService } from "./modules/downtimes/service.ts";
 import { PlantService } from "./modules/plant/service.ts";
 import { RepairService } from "./modules/repairs/service.ts";
+import { PlanService } from "./modules/plans/service.ts";
 import { ShotService } from "./modules/shots/service.ts";
 import { ToolService } from "./modules/tools/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
@@ -27,6 +28,7 @@ export interface Services {
   analytics: AnalyticsService;
   tools: ToolService;
   shots: ShotService;
+  plans: PlanService;
 }
 
 export interface Runtime {
@@ -56,6 +58,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       analytics: new AnalyticsService(db),
       tools: new ToolService(db, audit),
       shots: new ShotService(db),
+      plans: new PlanService(db, audit),
     };
     return { config, db, services, close: () => db.close() };
   } catch (error) {

@@ -10,6 +10,7 @@ import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graph
 import { registerDowntimeGraphql } from "../modules/downtimes/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
+import { registerPlanGraphql } from "../modules/plans/graphql.ts";
 import { registerToolGraphql } from "../modules/tools/graphql.ts";
 import { registerUserGraphql } from "../modules/users/graphql.ts";
 import type { Services } from "../runtime.ts";
@@ -30,6 +31,7 @@ export function buildSchema() {
   registerRepairGraphql(builder, refs);
   registerAnalyticsGraphql(builder);
   registerToolGraphql(builder, refs);
+  registerPlanGraphql(builder, refs);
   return builder.toSchema();
 }
 

@@ -1,0 +1,41 @@
+import type { Insertable, Selectable, Updateable } from "kysely";
+import type { Queryable } from "../../db/index.ts";
+import type { MaintenancePlansTable } from "../../db/schema.ts";
+
+export type PlanRow = Selectable<MaintenancePlansTable>;
+
+export const plansRepo = {
+  findById(db: Queryable, id: string) {
+    return db.selectFrom("maintenance_plans").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+
+  /** Plans of one tool or machine, or of many tools at once (GraphQL batches). */
+  listFor(db: Queryable, owner: { toolIds?: readonly string[]; machineId?: string }, includeInactive: boolean) {
+    let q = db.selectFrom("maintenance_plans").selectAll();
+    if (owner.toolIds) q = q.where("tool_id", "in", owner.toolIds);
+    if (owner.machineId) q = q.where("machine_id", "=", owner.machineId);
+    if (!includeInactive) q = q.where("active", "=", true);
+    return q.orderBy("name").orderBy("id").execute();
+  },
+
+  async insert(db: Queryable, row: Insertable<MaintenancePlansTable>): Promise<void> {
+    await db.insertInto("maintenance_plans").values(row).execute();
+  },
+
+  async update(db: Queryable, id: string, patch: Updateable<MaintenancePlansTable>): Promise<void> {
+    await db.updateTable("maintenance_plans").set(patch).where("id", "=", id).execute();
+  },
+
+  /** Shots per tool recorded since `since`: the recent rate behind forecasts. */
+  async shotsSince(db: Queryable, toolIds: readonly string[], since: string): Promise<Map<string, number>> {
+    if (toolIds.length === 0) return new Map();
+    const rows = await db
+      .selectFrom("shot_entries")
+      .select(["tool_id", (eb) => eb.fn.sum<number>("delta").as("shots")])
+      .where("tool_id", "in", toolIds)
+      .where("recorded_at", ">=", since)
+      .groupBy("tool_id")
+      .execute();
+    return new Map(rows.map((r) => [r.tool_id, Number(r.shots ?? 0)]));
+  },
+};

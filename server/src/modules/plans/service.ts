@@ -1,0 +1,247 @@
+import { z } from "zod";
+import { authorize, type RequestContext } from "../../access/context.ts";
+import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts";
+import { toBool } from "../../db/schema.ts";
+import { notFound, validationFailed } from "../../errors.ts";
+import { newId } from "../../ids.ts";
+import { booleanQuery, dateTimeInput, idInput, nameInput, parseInput } from "../../validate.ts";
+import { diff, updateDiff, type AuditService } from "../audit/service.ts";
+import { machinesRepo } from "../plant/repo.ts";
+import { toolsRepo } from "../tools/repo.ts";
+import { plansRepo, type PlanRow } from "./repo.ts";
+import { planState, RATE_WINDOW_DAYS, type PlanState } from "./status.ts";
+
+export const PLAN_ACTIVITIES = ["inspection", "cleaning", "lubrication", "overhaul", "calibration", "other"] as const;
+const DAY_MS = 86_400_000;
+
+export type Plan = Omit<PlanRow, "active"> & { active: boolean } & PlanState;
+
+const interval = {
+  interval_shots: z.number().int().min(1, "must be at least 1").max(1_000_000_000_000).nullish(),
+  interval_days: z.number().int().min(1, "must be at least 1").max(3650, "must be at most 3650 (ten years)").nullish(),
+};
+const planFields = {
+  name: nameInput,
+  activity: z.enum(PLAN_ACTIVITIES),
+  ...interval,
+  warn_at_percent: z.number().int().min(1).max(100),
+  // Checklist templates arrive with the maintenance-log issue; until then the id is kept as given.
+  checklist_template_id: idInput.nullish(),
+  active: z.boolean(),
+};
+export const createPlanSchema = z.strictObject({
+  ...planFields,
+  warn_at_percent: planFields.warn_at_percent.default(90),
+  active: planFields.active.default(true),
+  // A plan for a mould with a maintenance history: when it was last done, and at which count.
+  last_done_at: dateTimeInput.optional(),
+  last_done_shots: z.number().int().min(0).optional(),
+});
+export const updatePlanSchema = z.strictObject({
+  name: planFields.name.optional(),
+  activity: planFields.activity.optional(),
+  ...interval,
+  warn_at_percent: planFields.warn_at_percent.optional(),
+  checklist_template_id: planFields.checklist_template_id,
+  active: planFields.active.optional(),
+});
+export const listPlansSchema = z.strictObject({ include_inactive: booleanQuery.default(false) });
+export const resetPlanSchema = z.strictObject({ done_at: dateTimeInput.optional() });
+
+export type PlanOwner = { tool_id: string } | { machine_id: string };
+
+/**
+ * Preventive maintenance plans (SPEC §7): every N shots and/or every N days, with a warning
+ * threshold and a forecast. Completing maintenance resets a plan (`resetIn`, which the
+ * maintenance-log service calls in its own transaction).
+ */
+export class PlanService {
+  readonly #db: Db;
+  readonly #audit: AuditService;
+
+  constructor(db: Db, audit: AuditService) {
+    this.#db = db;
+    this.#audit = audit;
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<Plan> {
+    authorize(ctx, "plant:read");
+    const row = await plansRepo.findById(this.#db.kysely, id);
+    if (!row) throw notFound("Maintenance plan");
+    return (await this.#withState(this.#db.kysely, [row]))[0];
+  }
+
+  async listFor(ctx: RequestContext, owner: PlanOwner, query: unknown): Promise<{ items: Plan[] }> {
+    authorize(ctx, "plant:read");
+    const { include_inactive } = parseInput(listPlansSchema, query);
+    await this.#requireOwner(this.#db.kysely, owner, false);
+    const rows = await plansRepo.listFor(
+      this.#db.kysely,
+      "tool_id" in owner ? { toolIds: [owner.tool_id] } : { machineId: owner.machine_id },
+      include_inactive,
+    );
+    return { items: await this.#withState(this.#db.kysely, rows) };
+  }
+
+  /** Active plans of many tools at once (GraphQL `Tool.maintenancePlans`). */
+  async activeOfTools(ctx: RequestContext, toolIds: readonly string[]): Promise<Plan[]> {
+    authorize(ctx, "plant:read");
+    return this.#withState(this.#db.kysely, await plansRepo.listFor(this.#db.kysely, { toolIds }, false));
+  }
+
+  async create(ctx: RequestContext, owner: PlanOwner, input: unknown): Promise<Plan> {
+    authorize(ctx, "plans:write");
+    const fields = parseInput(createPlanSchema, input);
+    requireInterval(fields.interval_shots ?? null, fields.interval_days ?? null, owner);
+    return transaction(this.#db, async (trx) => {
+      const shots = await this.#requireOwner(trx, owner, true);
+      const now = new Date().toISOString();
+      const row = {
+        id: newId(),
+        tool_id: "tool_id" in owner ? owner.tool_id : null,
+        machine_id: "machine_id" in owner ? owner.machine_id : null,
+        name: fields.name,
+        activity: fields.activity,
+        interval_shots: fields.interval_shots ?? null,
+        interval_days: fields.interval_days ?? null,
+        warn_at_percent: fields.warn_at_percent,
+        checklist_template_id: fields.checklist_template_id ?? null,
+        active: fields.active,
+        last_done_at: fields.last_done_at ?? now,
+        last_done_shots: fields.last_done_shots ?? shots ?? 0,
+        created_at: now,
+        updated_at: now,
+      };
+      await plansRepo.insert(trx, row);
+      await this.#audit.record(trx, ctx, {
+        action: "plan.create",
+        entity_type: "maintenance_plan",
+        entity_id: row.id,
+        changes: diff(null, row),
+      });
+      return (await this.#withState(trx, [row]))[0];
+    });
+  }
+
+  async update(ctx: RequestContext, id: string, input: unknown): Promise<Plan> {
+    authorize(ctx, "plans:write");
+    const patch = parseInput(updatePlanSchema, input);
+    return transaction(this.#db, async (trx) => {
+      const before = await plansRepo.findById(trx, id);
+      if (!before) throw notFound("Maintenance plan");
+      const next = { ...before, ...patch };
+      requireInterval(next.interval_shots ?? null, next.interval_days ?? null, ownerOf(before));
+      await plansRepo.update(trx, id, { ...patch, updated_at: new Date().toISOString() });
+      const after = (await plansRepo.findById(trx, id))!;
+      await this.#audit.record(trx, ctx, {
+        action: "plan.update",
+        entity_type: "maintenance_plan",
+        entity_id: id,
+        changes: updateDiff(publicRow(before), publicRow(after)),
+      });
+      return (await this.#withState(trx, [after]))[0];
+    });
+  }
+
+  /** Records maintenance as done now (or at `done_at`): the next interval counts from here. */
+  async reset(ctx: RequestContext, id: string, input: unknown): Promise<Plan> {
+    authorize(ctx, "maintenance:write");
+    const { done_at } = parseInput(resetPlanSchema, input);
+    return transaction(this.#db, async (trx) => {
+      await this.resetIn(trx, ctx, id, done_at);
+      return (await this.#withState(trx, [(await plansRepo.findById(trx, id))!]))[0];
+    });
+  }
+
+  /**
+   * The reset inside a caller's transaction (a completed maintenance log): the plan floats,
+   * counting its next interval from this moment and the owner's shots now.
+   */
+  async resetIn(trx: Tx, ctx: RequestContext, id: string, doneAt?: string): Promise<void> {
+    const before = await plansRepo.findById(trx, id);
+    if (!before) throw notFound("Maintenance plan");
+    const now = new Date().toISOString();
+    const at = doneAt ?? now;
+    if (at > new Date(Date.now() + 5 * 60_000).toISOString()) {
+      throw validationFailed([{ field: "done_at", message: "must not be in the future", code: "future" }]);
+    }
+    const shots = before.tool_id ? Number((await toolsRepo.findById(trx, before.tool_id))?.lifetime_shots ?? 0) : 0;
+    await plansRepo.update(trx, id, { last_done_at: at, last_done_shots: shots, updated_at: now });
+    await this.#audit.record(trx, ctx, {
+      action: "plan.reset",
+      entity_type: "maintenance_plan",
+      entity_id: id,
+      changes: { last_done_at: [before.last_done_at, at], last_done_shots: [Number(before.last_done_shots), shots] },
+    });
+  }
+
+  /** The owner must exist (and, for a new plan, be in service); returns the tool's shots. */
+  async #requireOwner(db: Queryable, owner: PlanOwner, forWrite: boolean): Promise<number | null> {
+    if ("tool_id" in owner) {
+      const tool = await toolsRepo.findById(db, owner.tool_id);
+      if (!tool) throw notFound("Tool");
+      if (forWrite && tool.status === "retired") {
+        throw validationFailed([{ field: "tool_id", message: "The tool is retired", code: "retired" }]);
+      }
+      return Number(tool.lifetime_shots);
+    }
+    const machine = await machinesRepo.findById(db, owner.machine_id);
+    if (!machine) throw notFound("Machine");
+    if (forWrite && machine.status === "retired") {
+      throw validationFailed([{ field: "machine_id", message: "The machine is retired", code: "retired" }]);
+    }
+    return null;
+  }
+
+  async #withState(db: Queryable, rows: PlanRow[]): Promise<Plan[]> {
+    const now = Date.now();
+    const toolIds = [...new Set(rows.flatMap((r) => (r.tool_id ? [r.tool_id] : [])))];
+    const tools = new Map((toolIds.length ? await toolsRepo.findByIds(db, toolIds) : []).map((t) => [t.id, t]));
+    const recent = await plansRepo.shotsSince(db, toolIds, new Date(now - RATE_WINDOW_DAYS * DAY_MS).toISOString());
+    return rows.map((row) => {
+      const shots = row.tool_id ? Number(tools.get(row.tool_id)?.lifetime_shots ?? 0) : null;
+      const rate = row.tool_id ? (recent.get(row.tool_id) ?? 0) / RATE_WINDOW_DAYS : 0;
+      const state = planState(
+        { ...row, last_done_shots: Number(row.last_done_shots), interval_shots: nullableNumber(row.interval_shots) },
+        shots,
+        rate,
+        now,
+      );
+      return { ...publicRow(row), ...state };
+    });
+  }
+}
+
+function publicRow(row: PlanRow) {
+  return {
+    ...row,
+    active: toBool(row.active),
+    interval_shots: nullableNumber(row.interval_shots),
+    last_done_shots: Number(row.last_done_shots),
+  };
+}
+
+function nullableNumber(value: number | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function ownerOf(row: PlanRow): PlanOwner {
+  return row.tool_id ? { tool_id: row.tool_id } : { machine_id: row.machine_id! };
+}
+
+function requireInterval(shots: number | null, days: number | null, owner: PlanOwner): void {
+  if (shots === null && days === null) {
+    throw validationFailed([
+      { field: "interval_shots", message: "Give interval_shots, interval_days or both", code: "required" },
+    ]);
+  }
+  if (shots !== null && "machine_id" in owner) {
+    throw validationFailed([
+      {
+        field: "interval_shots",
+        message: "Machine plans run by days; shot intervals belong to tools",
+        code: "not_for_machines",
+      },
+    ]);
+  }
+}
