@@ -12,7 +12,7 @@ interface Props {
   onLogout: () => Promise<void>;
 }
 
-type NavKey = "home";
+type NavKey = "home" | "plant";
 
 interface NavItem {
   to: string;
@@ -23,8 +23,11 @@ interface NavItem {
 
 /** Only pages that exist, and only those the role can use. */
 function navItems(_role: string): NavItem[] {
-  const items: NavItem[] = [{ to: "/", label: "home", end: true }];
-  return items;
+  // Every role reads the plant (SPEC §2); pages for higher roles are reached from there.
+  return [
+    { to: "/", label: "home", end: true },
+    { to: "/plant", label: "plant" },
+  ];
 }
 
 const navLinkClass = ({ isActive }: { isActive: boolean }) =>

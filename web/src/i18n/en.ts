@@ -34,12 +34,14 @@ export const en = {
     navLabel: "Main",
     nav: {
       home: "Home",
+      plant: "Plant",
     },
     role: "Role",
     logout: "Log out",
     loggingOut: "Logging out…",
     welcome: "Welcome, {{name}}",
     intro: "This is HOM, the maintenance history of your machines.",
+    openPlant: "Open the plant",
   },
 
   roles: {
@@ -66,6 +68,76 @@ export const en = {
     heading: "Page not found",
     text: "There is nothing at this address.",
     home: "Go to the start page",
+  },
+
+  common: {
+    breadcrumb: "Breadcrumb",
+    loadMore: "Load more",
+  },
+
+  plant: {
+    heading: "Plant",
+    intro: "Lines and their machines. Open a machine to record a stop or a repair.",
+    newLine: "New line",
+    newMachine: "Add machine",
+    noLines: "No lines yet.",
+    noMachines: "No machines on this line yet.",
+    machineCount: "Machines: {{number}}",
+    allMachines: "All machines of this line",
+    machines: "Machines",
+  },
+
+  status: {
+    machine: { operational: "Operational", down: "Down", maintenance: "Maintenance", retired: "Retired" },
+    line: { running: "Running", maintenance: "Maintenance", stopped: "Stopped" },
+    repair: { open: "Open", in_progress: "In progress", closed: "Closed" },
+    kind: { scheduled: "Scheduled", unscheduled: "Unscheduled" },
+    category: { unplanned: "Unplanned", planned: "Planned", excluded: "Excluded" },
+  },
+
+  kpi: {
+    heading: "Last {{days}} days",
+    availability: "Availability",
+    failures: "Failures",
+    mttr: "MTTR",
+    mttrHint: "mean time to repair",
+    mtbf: "MTBF",
+    mtbfHint: "mean time between failures",
+    unplanned: "Unplanned downtime: {{duration}}",
+    none: "—",
+  },
+
+  machine: {
+    downFor: "Down for {{duration}}",
+    downSince: "Down since {{time}}",
+    details: "Details",
+    fields: {
+      assetNumber: "Asset number",
+      type: "Type",
+      manufacturer: "Manufacturer",
+      model: "Model",
+      serialNumber: "Serial number",
+      notes: "Notes",
+    },
+  },
+
+  history: {
+    heading: "History",
+    empty: "Nothing recorded yet.",
+    downtime: "Stop",
+    ongoing: "ongoing",
+    notEnded: "not finished",
+    reason: "Reason",
+    noReason: "No reason given",
+    repair: "Repair",
+  },
+
+  repair: {
+    description: "Description",
+    cause: "Cause",
+    actionsTaken: "Actions taken",
+    partsUsed: "Parts used",
+    cost: "Cost",
   },
 
   errors: {

@@ -31,12 +31,14 @@ export const pl: Messages = {
     navLabel: "Menu główne",
     nav: {
       home: "Start",
+      plant: "Zakład",
     },
     role: "Rola",
     logout: "Wyloguj",
     loggingOut: "Wylogowywanie…",
     welcome: "Witaj, {{name}}",
     intro: "To jest HOM, historia utrzymania ruchu Twoich maszyn.",
+    openPlant: "Przejdź do zakładu",
   },
 
   roles: {
@@ -63,6 +65,76 @@ export const pl: Messages = {
     heading: "Nie znaleziono strony",
     text: "Pod tym adresem nic nie ma.",
     home: "Przejdź do strony startowej",
+  },
+
+  common: {
+    breadcrumb: "Ścieżka",
+    loadMore: "Pokaż więcej",
+  },
+
+  plant: {
+    heading: "Zakład",
+    intro: "Linie i ich maszyny. Otwórz maszynę, aby zapisać postój lub naprawę.",
+    newLine: "Nowa linia",
+    newMachine: "Dodaj maszynę",
+    noLines: "Nie ma jeszcze linii.",
+    noMachines: "Na tej linii nie ma jeszcze maszyn.",
+    machineCount: "Maszyny: {{number}}",
+    allMachines: "Wszystkie maszyny tej linii",
+    machines: "Maszyny",
+  },
+
+  status: {
+    machine: { operational: "Pracuje", down: "Postój", maintenance: "Konserwacja", retired: "Wycofana" },
+    line: { running: "Pracuje", maintenance: "Konserwacja", stopped: "Zatrzymana" },
+    repair: { open: "Otwarta", in_progress: "W toku", closed: "Zamknięta" },
+    kind: { scheduled: "Planowa", unscheduled: "Nieplanowa" },
+    category: { unplanned: "Nieplanowany", planned: "Planowany", excluded: "Wyłączony" },
+  },
+
+  kpi: {
+    heading: "Ostatnie {{days}} dni",
+    availability: "Dostępność",
+    failures: "Awarie",
+    mttr: "MTTR",
+    mttrHint: "średni czas naprawy",
+    mtbf: "MTBF",
+    mtbfHint: "średni czas między awariami",
+    unplanned: "Nieplanowane postoje: {{duration}}",
+    none: "—",
+  },
+
+  machine: {
+    downFor: "Postój trwa {{duration}}",
+    downSince: "Postój od {{time}}",
+    details: "Dane maszyny",
+    fields: {
+      assetNumber: "Numer inwentarzowy",
+      type: "Typ",
+      manufacturer: "Producent",
+      model: "Model",
+      serialNumber: "Numer seryjny",
+      notes: "Uwagi",
+    },
+  },
+
+  history: {
+    heading: "Historia",
+    empty: "Nic jeszcze nie zapisano.",
+    downtime: "Postój",
+    ongoing: "trwa",
+    notEnded: "niezakończona",
+    reason: "Przyczyna",
+    noReason: "Nie podano przyczyny",
+    repair: "Naprawa",
+  },
+
+  repair: {
+    description: "Opis",
+    cause: "Przyczyna",
+    actionsTaken: "Wykonane czynności",
+    partsUsed: "Użyte części",
+    cost: "Koszt",
   },
 
   errors: {

@@ -31,12 +31,14 @@ export const ru: Messages = {
     navLabel: "Главное меню",
     nav: {
       home: "Главная",
+      plant: "Завод",
     },
     role: "Роль",
     logout: "Выйти",
     loggingOut: "Выход…",
     welcome: "Добро пожаловать, {{name}}",
     intro: "Это HOM — история обслуживания ваших машин.",
+    openPlant: "Перейти к заводу",
   },
 
   roles: {
@@ -63,6 +65,76 @@ export const ru: Messages = {
     heading: "Страница не найдена",
     text: "По этому адресу ничего нет.",
     home: "На главную",
+  },
+
+  common: {
+    breadcrumb: "Навигация",
+    loadMore: "Показать ещё",
+  },
+
+  plant: {
+    heading: "Завод",
+    intro: "Линии и их машины. Откройте машину, чтобы записать простой или ремонт.",
+    newLine: "Новая линия",
+    newMachine: "Добавить машину",
+    noLines: "Линий пока нет.",
+    noMachines: "На этой линии пока нет машин.",
+    machineCount: "Машин: {{number}}",
+    allMachines: "Все машины линии",
+    machines: "Машины",
+  },
+
+  status: {
+    machine: { operational: "Работает", down: "Простой", maintenance: "Обслуживание", retired: "Списана" },
+    line: { running: "Работает", maintenance: "Обслуживание", stopped: "Остановлена" },
+    repair: { open: "Открыт", in_progress: "В работе", closed: "Закрыт" },
+    kind: { scheduled: "Плановый", unscheduled: "Внеплановый" },
+    category: { unplanned: "Внеплановый", planned: "Плановый", excluded: "Исключённый" },
+  },
+
+  kpi: {
+    heading: "Последние {{days}} дней",
+    availability: "Готовность",
+    failures: "Отказы",
+    mttr: "MTTR",
+    mttrHint: "среднее время ремонта",
+    mtbf: "MTBF",
+    mtbfHint: "средняя наработка на отказ",
+    unplanned: "Внеплановые простои: {{duration}}",
+    none: "—",
+  },
+
+  machine: {
+    downFor: "Простой уже {{duration}}",
+    downSince: "Простой с {{time}}",
+    details: "Сведения о машине",
+    fields: {
+      assetNumber: "Инвентарный номер",
+      type: "Тип",
+      manufacturer: "Производитель",
+      model: "Модель",
+      serialNumber: "Серийный номер",
+      notes: "Примечания",
+    },
+  },
+
+  history: {
+    heading: "История",
+    empty: "Пока ничего не записано.",
+    downtime: "Простой",
+    ongoing: "продолжается",
+    notEnded: "не завершён",
+    reason: "Причина",
+    noReason: "Причина не указана",
+    repair: "Ремонт",
+  },
+
+  repair: {
+    description: "Описание",
+    cause: "Причина",
+    actionsTaken: "Выполненные работы",
+    partsUsed: "Использованные запчасти",
+    cost: "Стоимость",
   },
 
   errors: {

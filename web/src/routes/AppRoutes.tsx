@@ -1,9 +1,15 @@
+import { lazy } from "react";
 import { Route, Routes } from "react-router";
 import type { Me } from "../api/session";
 import { UserContext } from "../auth/user";
 import { Shell } from "../components/Shell";
 import { HomePage } from "./HomePage";
 import { NotFoundPage } from "./NotFoundPage";
+
+// The plant pages load on first visit, keeping the login and start page light.
+const LinesPage = lazy(() => import("./plant/LinesPage").then((m) => ({ default: m.LinesPage })));
+const LinePage = lazy(() => import("./plant/LinePage").then((m) => ({ default: m.LinePage })));
+const MachinePage = lazy(() => import("./machine/MachinePage").then((m) => ({ default: m.MachinePage })));
 
 interface Props {
   user: Me;
@@ -17,6 +23,11 @@ export function AppRoutes({ user, onLogout }: Props) {
       <Routes>
         <Route element={<Shell user={user} onLogout={onLogout} />}>
           <Route index element={<HomePage />} />
+          <Route path="plant">
+            <Route index element={<LinesPage />} />
+            <Route path="lines/:lineId" element={<LinePage />} />
+            <Route path="machines/:machineId" element={<MachinePage />} />
+          </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

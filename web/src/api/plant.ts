@@ -1,0 +1,250 @@
+/**
+ * The plant's GraphQL operations (SPEC §3–§6) and their result types, written by hand for the
+ * fields the screens use. Relay connections are flattened to `{ items, hasNextPage, endCursor }`.
+ */
+import { request } from "./session";
+
+export type MachineStatus = "operational" | "down" | "maintenance" | "retired";
+export type LineStatus = "running" | "maintenance" | "stopped";
+export type DowntimeCategory = "unplanned" | "planned" | "excluded";
+export type RepairKind = "scheduled" | "unscheduled";
+export type RepairStatus = "open" | "in_progress" | "closed";
+
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+interface Connection<T> {
+  edges: { node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+function flatten<T>(connection: Connection<T>): Page<T> {
+  return {
+    items: connection.edges.map((e) => e.node),
+    hasNextPage: connection.pageInfo.hasNextPage,
+    endCursor: connection.pageInfo.endCursor,
+  };
+}
+
+const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
+
+// ---------------------------------------------------------------- lines and machines
+
+export interface OngoingDowntime {
+  id: string;
+  startDatetime: string;
+  category: DowntimeCategory;
+  reason: { id: string; code: string; name: string } | null;
+}
+
+export interface MachineSummary {
+  id: string;
+  code: string;
+  name: string;
+  status: MachineStatus;
+  currentDowntime: OngoingDowntime | null;
+}
+
+export interface LineSummary {
+  id: string;
+  code: string;
+  name: string;
+  description: string | null;
+  status: LineStatus;
+  active: boolean;
+}
+
+export interface Machine extends MachineSummary {
+  lineId: string;
+  line: LineSummary | null;
+  assetNumber: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  serialNumber: string | null;
+  type: string | null;
+  notes: string | null;
+  retiredAt: string | null;
+}
+
+const ONGOING = "currentDowntime { id startDatetime category reason { id code name } }";
+const MACHINE_SUMMARY = `id code name status ${ONGOING}`;
+const LINE_SUMMARY = "id code name description status active";
+
+export async function fetchLines(after: string | null): Promise<Page<LineSummary>> {
+  const data = await request<{ lines: Connection<LineSummary> }>(
+    `query Lines($after: String) { lines(first: 100, after: $after) { edges { node { ${LINE_SUMMARY} } } ${PAGE_INFO} } }`,
+    { after },
+  );
+  return flatten(data.lines);
+}
+
+export interface MachineBrief {
+  id: string;
+  lineId: string;
+  code: string;
+  name: string;
+  status: MachineStatus;
+}
+
+/**
+ * The first machines of the whole plant, for the overview. Line has no machine count, and
+ * nesting machines under each line multiplies the server's query cost by the page sizes, so
+ * the overview asks for one flat list and groups it by line.
+ */
+export const OVERVIEW_MACHINES = 250;
+
+export async function fetchMachineOverview(): Promise<Page<MachineBrief>> {
+  const data = await request<{ machines: Connection<MachineBrief> }>(
+    `query MachineOverview { machines(first: ${OVERVIEW_MACHINES}) { edges { node { id lineId code name status } } ${PAGE_INFO} } }`,
+  );
+  return flatten(data.machines);
+}
+
+export async function fetchLine(id: string): Promise<LineSummary> {
+  const data = await request<{ line: LineSummary }>(`query Line($id: ID!) { line(id: $id) { ${LINE_SUMMARY} } }`, {
+    id,
+  });
+  return data.line;
+}
+
+export async function fetchLineMachines(lineId: string, after: string | null): Promise<Page<MachineSummary>> {
+  const data = await request<{ machines: Connection<MachineSummary> }>(
+    `query LineMachines($lineId: ID!, $after: String) {
+      machines(lineId: $lineId, first: 100, after: $after) { edges { node { ${MACHINE_SUMMARY} } } ${PAGE_INFO} }
+    }`,
+    { lineId, after },
+  );
+  return flatten(data.machines);
+}
+
+export async function fetchMachine(id: string): Promise<Machine> {
+  const data = await request<{ machine: Machine }>(
+    `query Machine($id: ID!) {
+      machine(id: $id) {
+        ${MACHINE_SUMMARY} lineId line { ${LINE_SUMMARY} }
+        assetNumber manufacturer model serialNumber type notes retiredAt
+      }
+    }`,
+    { id },
+  );
+  return data.machine;
+}
+
+// ---------------------------------------------------------------- KPIs
+
+export interface Kpis {
+  from: string;
+  to: string;
+  machines: number;
+  availability: number | null;
+  failures: number;
+  mttrHours: number | null;
+  mtbfHours: number | null;
+  unplannedMinutes: number;
+  plannedBusyMinutes: number;
+}
+
+/** The figures of SPEC §6 over the given number of days up to now. */
+export async function fetchKpis(scope: { machineId?: string; lineId?: string }, days: number): Promise<Kpis> {
+  const to = new Date();
+  const from = new Date(to.getTime() - days * 24 * 60 * 60_000);
+  const data = await request<{ kpis: Kpis }>(
+    `query Kpis($machineId: ID, $lineId: ID, $from: String!, $to: String!) {
+      kpis(machineId: $machineId, lineId: $lineId, from: $from, to: $to) {
+        from to machines availability failures mttrHours mtbfHours unplannedMinutes plannedBusyMinutes
+      }
+    }`,
+    {
+      machineId: scope.machineId ?? null,
+      lineId: scope.lineId ?? null,
+      from: from.toISOString(),
+      to: to.toISOString(),
+    },
+  );
+  return data.kpis;
+}
+
+// ---------------------------------------------------------------- history: downtimes and repairs
+
+export interface ReasonRef {
+  id: string;
+  code: string;
+  name: string;
+}
+
+export interface Downtime {
+  id: string;
+  machineId: string;
+  startDatetime: string;
+  endDatetime: string | null;
+  durationMinutes: number | null;
+  ongoing: boolean;
+  category: DowntimeCategory;
+  reason: (ReasonRef & { parent: ReasonRef | null }) | null;
+  note: string | null;
+  source: string;
+  repairId: string | null;
+}
+
+export interface Repair {
+  id: string;
+  machineId: string;
+  kind: RepairKind;
+  status: RepairStatus;
+  startDatetime: string;
+  endDatetime: string | null;
+  title: string;
+  description: string | null;
+  cause: string | null;
+  actionsTaken: string | null;
+  partsUsed: string | null;
+  cost: number | null;
+  downtimeId: string | null;
+}
+
+const REASON_REF = "id code name";
+const DOWNTIME = `id machineId startDatetime endDatetime durationMinutes ongoing category note source repairId
+  reason { ${REASON_REF} parent { ${REASON_REF} } }`;
+const REPAIR = `id machineId kind status startDatetime endDatetime title description cause actionsTaken partsUsed cost
+  downtimeId`;
+
+/** Where each list goes on: a cursor, null for its start, or absent to leave that list out this time. */
+export interface HistoryCursor {
+  downtimes?: string | null;
+  repairs?: string | null;
+}
+
+export interface HistoryPage {
+  downtimes: Page<Downtime> | null;
+  repairs: Page<Repair> | null;
+}
+
+/** The next page of a machine's downtimes and repairs, both newest first, in one request. */
+export async function fetchHistory(machineId: string, cursor: HistoryCursor, size: number): Promise<HistoryPage> {
+  const data = await request<{ downtimes?: Connection<Downtime>; repairs?: Connection<Repair> }>(
+    `query History($machineId: ID!, $first: Int!, $dtAfter: String, $rpAfter: String,
+                   $withDowntimes: Boolean!, $withRepairs: Boolean!) {
+      downtimes(machineId: $machineId, first: $first, after: $dtAfter) @include(if: $withDowntimes) {
+        edges { node { ${DOWNTIME} } } ${PAGE_INFO}
+      }
+      repairs(machineId: $machineId, first: $first, after: $rpAfter) @include(if: $withRepairs) {
+        edges { node { ${REPAIR} } } ${PAGE_INFO}
+      }
+    }`,
+    {
+      machineId,
+      first: size,
+      dtAfter: cursor.downtimes ?? null,
+      rpAfter: cursor.repairs ?? null,
+      withDowntimes: cursor.downtimes !== undefined,
+      withRepairs: cursor.repairs !== undefined,
+    },
+  );
+  return {
+    downtimes: data.downtimes ? flatten(data.downtimes) : null,
+    repairs: data.repairs ? flatten(data.repairs) : null,
+  };
+}

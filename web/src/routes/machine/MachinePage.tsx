@@ -1,0 +1,89 @@
+import { useQuery } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { useParams } from "react-router";
+import { fetchMachine, type Machine } from "../../api/plant";
+import { MachineStatusBadge } from "../../components/Badge";
+import { DownFor } from "../../components/DownFor";
+import { ErrorNotice, Loading } from "../../components/Feedback";
+import { KpiPanel } from "../../components/KpiPanel";
+import { Breadcrumbs } from "../../components/Page";
+import { useFormat } from "../../i18n/format";
+import { History } from "./History";
+
+export const machineKey = (id: string) => ["machine", id] as const;
+
+/** One machine: status, the stop in progress, its figures and its history. */
+export function MachinePage() {
+  const { machineId = "" } = useParams();
+  const { t } = useTranslation();
+  const format = useFormat();
+  const query = useQuery({
+    queryKey: machineKey(machineId),
+    queryFn: () => fetchMachine(machineId),
+    // Someone else (or a PLC) may start or end a stop meanwhile.
+    refetchInterval: 30_000,
+  });
+
+  if (query.isPending) return <Loading />;
+  if (query.isError) return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
+  const machine = query.data;
+  const ongoing = machine.currentDowntime;
+
+  return (
+    <>
+      <Breadcrumbs
+        items={[
+          { label: t("plant.heading"), to: "/plant" },
+          ...(machine.line ? [{ label: machine.line.code, to: `/plant/lines/${machine.lineId}` }] : []),
+          { label: machine.code },
+        ]}
+      />
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="min-w-0 text-3xl font-bold break-words">
+          {machine.code} — {machine.name}
+        </h1>
+        <MachineStatusBadge status={machine.status} large testId="machine-status" />
+      </div>
+      {ongoing && (
+        <p className="mt-2 text-lg text-red-800 dark:text-red-200" data-testid="current-downtime">
+          {t("machine.downSince", { time: format.dateTime(ongoing.startDatetime) })} ·{" "}
+          <DownFor since={ongoing.startDatetime} className="font-semibold" />
+        </p>
+      )}
+
+      <KpiPanel scope={{ machineId }} />
+      <MachineDetails machine={machine} />
+      <History machineId={machineId} />
+    </>
+  );
+}
+
+function MachineDetails({ machine }: { machine: Machine }) {
+  const { t } = useTranslation();
+  const rows = (
+    [
+      ["assetNumber", machine.assetNumber],
+      ["type", machine.type],
+      ["manufacturer", machine.manufacturer],
+      ["model", machine.model],
+      ["serialNumber", machine.serialNumber],
+      ["notes", machine.notes],
+    ] as const
+  ).filter(([, value]) => value);
+  if (rows.length === 0) return null;
+  return (
+    <section className="mt-8" aria-labelledby="machine-details">
+      <h2 id="machine-details" className="text-xl font-bold">
+        {t("machine.details")}
+      </h2>
+      <dl className="mt-3 grid gap-x-6 gap-y-2 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-[max-content_1fr] dark:border-slate-800 dark:bg-slate-900">
+        {rows.map(([key, value]) => (
+          <div key={key} className="contents">
+            <dt className="text-slate-600 dark:text-slate-400">{t(`machine.fields.${key}`)}</dt>
+            <dd className="break-words whitespace-pre-line">{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}

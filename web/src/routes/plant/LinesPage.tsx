@@ -1,0 +1,136 @@
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { fetchLines, fetchMachineOverview, type LineSummary, type MachineBrief } from "../../api/plant";
+import { LineStatusBadge, MachineStatusBadge } from "../../components/Badge";
+import { ErrorNotice, Loading } from "../../components/Feedback";
+import { LoadMore } from "../../components/Page";
+import { useFormat } from "../../i18n/format";
+
+export const linesKey = ["lines"] as const;
+export const machineOverviewKey = ["machineOverview"] as const;
+
+/** The plant: every line with its machines and their status. */
+export function LinesPage() {
+  const { t } = useTranslation();
+  const query = useInfiniteQuery({
+    queryKey: linesKey,
+    queryFn: ({ pageParam }) => fetchLines(pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => (last.hasNextPage ? last.endCursor : undefined),
+  });
+  const machines = useQuery({ queryKey: machineOverviewKey, queryFn: fetchMachineOverview, refetchInterval: 30_000 });
+  const lines = query.data?.pages.flatMap((p) => p.items) ?? [];
+  const byLine = useMemo(() => {
+    const map = new Map<string, MachineBrief[]>();
+    for (const machine of machines.data?.items ?? []) {
+      const list = map.get(machine.lineId) ?? [];
+      list.push(machine);
+      map.set(machine.lineId, list);
+    }
+    return map;
+  }, [machines.data]);
+  // Past the overview's page some lines have more machines than shown: counts are then "at least".
+  const partial = machines.data?.hasNextPage ?? false;
+
+  return (
+    <>
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div className="min-w-0">
+          <h1 className="text-3xl font-bold">{t("plant.heading")}</h1>
+          <p className="mt-1 text-slate-600 dark:text-slate-400">{t("plant.intro")}</p>
+        </div>
+      </div>
+
+      {query.isPending ? (
+        <Loading />
+      ) : query.isError || machines.isError ? (
+        <div className="mt-6">
+          <ErrorNotice
+            error={query.error ?? machines.error}
+            onRetry={() => void Promise.all([query.refetch(), machines.refetch()])}
+          />
+        </div>
+      ) : lines.length === 0 ? (
+        <p className="mt-6 text-lg text-slate-600 dark:text-slate-400">{t("plant.noLines")}</p>
+      ) : (
+        <ul className="mt-6 grid gap-4 xl:grid-cols-2">
+          {lines.map((line) => (
+            <li key={line.id} className="min-w-0">
+              <LineCard line={line} machines={machines.data ? (byLine.get(line.id) ?? []) : null} partial={partial} />
+            </li>
+          ))}
+        </ul>
+      )}
+      <LoadMore
+        hasMore={query.hasNextPage}
+        loading={query.isFetchingNextPage}
+        onClick={() => void query.fetchNextPage()}
+      />
+    </>
+  );
+}
+
+function LineCard({
+  line,
+  machines,
+  partial,
+}: {
+  line: LineSummary;
+  machines: MachineBrief[] | null;
+  partial: boolean;
+}) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  return (
+    <article
+      className="h-full rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      data-testid="line-card"
+    >
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+        <h2 className="min-w-0 text-xl font-bold break-words">
+          <Link
+            to={`/plant/lines/${line.id}`}
+            className="inline-flex min-h-12 items-center text-blue-700 underline-offset-2 hover:underline dark:text-blue-400"
+          >
+            {line.code} — {line.name}
+          </Link>
+        </h2>
+        <LineStatusBadge status={line.status} />
+        {machines && (
+          <span className="text-sm text-slate-600 dark:text-slate-400">
+            {t("plant.machineCount", { number: format.number(machines.length) + (partial ? "+" : "") })}
+          </span>
+        )}
+      </div>
+      {line.description && <p className="mt-1 text-slate-600 dark:text-slate-400">{line.description}</p>}
+      {machines === null ? null : machines.length === 0 ? (
+        <p className="mt-3 text-slate-500 dark:text-slate-400">{t("plant.noMachines")}</p>
+      ) : (
+        <ul className="mt-3 flex flex-wrap gap-2">
+          {machines.map((machine) => (
+            <li key={machine.id} className="min-w-0">
+              <Link
+                to={`/plant/machines/${machine.id}`}
+                className="flex min-h-12 max-w-full items-center gap-2 rounded-lg border border-slate-200 px-3 hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800"
+              >
+                <span className="font-semibold">{machine.code}</span>
+                <span className="min-w-0 truncate text-slate-600 dark:text-slate-400">{machine.name}</span>
+                <MachineStatusBadge status={machine.status} />
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      {partial && (
+        <Link
+          to={`/plant/lines/${line.id}`}
+          className="mt-2 inline-flex min-h-12 items-center font-medium text-blue-700 underline dark:text-blue-400"
+        >
+          {t("plant.allMachines")}
+        </Link>
+      )}
+    </article>
+  );
+}
