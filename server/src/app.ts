@@ -27,6 +27,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** The route also takes `application/x-www-form-urlencoded` (the OAuth2 password form). */
     acceptsForm?: boolean;
+    /** The route takes `text/csv` (imports). */
+    acceptsCsv?: boolean;
   }
 }
 
@@ -76,14 +78,19 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     reply.header("x-request-id", request.id);
   });
 
-  // JSON only, plus the OAuth2 password form where a route accepts it; anything else is a 415.
+  // JSON only, plus the OAuth2 password form and CSV where a route accepts them; anything else is a 415.
   app.removeContentTypeParser("text/plain");
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+  app.addContentTypeParser("text/csv", { parseAs: "string" }, (_req, body, done) => done(null, body));
   app.addHook("preValidation", async (request) => {
     const type = request.headers["content-type"] ?? "";
-    if (type.startsWith("application/x-www-form-urlencoded") && !request.routeOptions.config.acceptsForm) {
+    const { acceptsForm, acceptsCsv } = request.routeOptions.config;
+    if (
+      (type.startsWith("application/x-www-form-urlencoded") && !acceptsForm) ||
+      (type.startsWith("text/csv") && !acceptsCsv)
+    ) {
       throw new AppError(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported content type; send application/json");
     }
   });

@@ -1,8 +1,16 @@
+import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { describe, type IdParams } from "../../http/routes.ts";
 import type { Services } from "../../runtime.ts";
 import { batchSchema, listShotsSchema, recordShotsSchema } from "../shots/service.ts";
-import { createToolSchema, listToolsSchema, mountSchema, unmountSchema, updateToolSchema } from "./service.ts";
+import {
+  createToolSchema,
+  importQuerySchema,
+  listToolsSchema,
+  mountSchema,
+  unmountSchema,
+  updateToolSchema,
+} from "./service.ts";
 
 export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Services): void {
   app.get(
@@ -16,6 +24,36 @@ export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Servi
     "/api/v1/tools",
     describe("tools", "Register a tool (engineer); lifetime_shots is its counter so far", { body: createToolSchema }),
     async (request, reply) => reply.code(201).send(await tools.create(request.ctx, request.body)),
+  );
+  app.get(
+    "/api/v1/tools/export.csv",
+    describe("tools", "The registry as CSV (manager), with the list's filters", { query: listToolsSchema }),
+    async (request, reply) => {
+      const lines = tools.exportCsv(request.ctx, request.query);
+      // The first line is read before the headers go out, so a refused export is a clean error.
+      const first = await lines.next();
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="tools.csv"')
+        .send(
+          Readable.from(
+            (async function* () {
+              if (!first.done) yield first.value;
+              yield* lines;
+            })(),
+          ),
+        );
+    },
+  );
+  app.post(
+    "/api/v1/tools/import",
+    {
+      ...describe("tools", "Create and update tools from CSV (text/csv; engineer); all rows or none; ?dry_run=true", {
+        query: importQuerySchema,
+      }),
+      config: { acceptsCsv: true },
+    },
+    async (request) => tools.importCsv(request.ctx, request.body, request.query),
   );
   app.get<IdParams>("/api/v1/tools/:id", describe("tools", "One tool", { id: true }), async (request) =>
     tools.get(request.ctx, request.params.id),

@@ -3,12 +3,15 @@ import { authorize, type RequestContext } from "../../access/context.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
-import { conflict, notFound, validationFailed } from "../../errors.ts";
+import { AppError, conflict, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
+import { csvLine } from "../../http/csv.ts";
 import { newId } from "../../ids.ts";
 import { booleanQuery, idInput, nameInput, optionalText, parseInput, partialFields } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
+import { machinesRepo } from "../plant/repo.ts";
 import { requireMachineInService } from "../plant/service.ts";
 import { shotsRepo } from "../shots/repo.ts";
+import { changedFields, parseToolCsv, TOOL_CSV_COLUMNS, toolToCsv, type ImportReport } from "./csv.ts";
 import { toolMountsRepo, toolsRepo, type ToolMountRow, type ToolRow } from "./repo.ts";
 
 export const TOOL_STATUSES = ["active", "in_maintenance", "stored", "retired"] as const;
@@ -58,6 +61,7 @@ export const listToolsSchema = z.strictObject({
   include_retired: booleanQuery.default(false),
 });
 export const mountSchema = z.strictObject({ machine_id: idInput });
+export const importQuerySchema = z.strictObject({ dry_run: booleanQuery.default(false) });
 export const unmountSchema = z.strictObject({ location: optionalText(200) });
 
 /** Mould tools (SPEC §7): the registry, mounting on machines, retirement. Shots: modules/shots. */
@@ -124,6 +128,15 @@ export class ToolService {
   async create(ctx: RequestContext, input: unknown): Promise<Tool> {
     const actor = authorize(ctx, "tools:write");
     const fields = parseInput(createToolSchema, input);
+    return transaction(this.#db, (trx) => this.#insert(trx, ctx, actor.id, fields));
+  }
+
+  async #insert(
+    trx: Tx,
+    ctx: RequestContext,
+    actorId: string,
+    fields: z.output<typeof createToolSchema>,
+  ): Promise<Tool> {
     checkCavities(fields.cavity_count, fields.active_cavities ?? null);
     const now = new Date().toISOString();
     const row = {
@@ -144,32 +157,30 @@ export class ToolService {
       created_at: now,
       updated_at: now,
     };
-    await transaction(this.#db, async (trx) => {
-      await uniqueAssetNumber(() => toolsRepo.insert(trx, row));
-      if (row.lifetime_shots > 0) {
-        await shotsRepo.insertEntries(trx, [
-          {
-            id: newId(),
-            tool_id: row.id,
-            machine_id: null,
-            delta: row.lifetime_shots,
-            total: null,
-            counter_reset: false,
-            source: "manual",
-            recorded_at: now,
-            external_id: null,
-            created_by: actor.id,
-            request_id: ctx.requestId,
-            created_at: now,
-          },
-        ]);
-      }
-      await this.#audit.record(trx, ctx, {
-        action: "tool.create",
-        entity_type: "tool",
-        entity_id: row.id,
-        changes: diff(null, row),
-      });
+    await uniqueAssetNumber(() => toolsRepo.insert(trx, row));
+    if (row.lifetime_shots > 0) {
+      await shotsRepo.insertEntries(trx, [
+        {
+          id: newId(),
+          tool_id: row.id,
+          machine_id: null,
+          delta: row.lifetime_shots,
+          total: null,
+          counter_reset: false,
+          source: "manual",
+          recorded_at: now,
+          external_id: null,
+          created_by: actorId,
+          request_id: ctx.requestId,
+          created_at: now,
+        },
+      ]);
+    }
+    await this.#audit.record(trx, ctx, {
+      action: "tool.create",
+      entity_type: "tool",
+      entity_id: row.id,
+      changes: diff(null, row),
     });
     return row;
   }
@@ -177,21 +188,7 @@ export class ToolService {
   async update(ctx: RequestContext, id: string, input: unknown): Promise<Tool> {
     authorize(ctx, "tools:write");
     const patch = parseInput(updateToolSchema, input);
-    return this.#change(ctx, id, "tool.update", async (_trx, before) => {
-      if (before.status === "retired") {
-        throw conflict("The tool is retired", [{ field: "status", message: "retired", code: "retired" }]);
-      }
-      checkCavities(
-        patch.cavity_count ?? before.cavity_count,
-        patch.active_cavities !== undefined ? patch.active_cavities : before.active_cavities,
-      );
-      if (patch.status && patch.status !== "active" && before.machine_id) {
-        throw conflict("Unmount the tool before changing its status to " + patch.status, [
-          { field: "status", message: "tool is mounted", code: "mounted" },
-        ]);
-      }
-      return patch;
-    });
+    return this.#change(ctx, id, "tool.update", async (_trx, before) => checkUpdate(before, patch));
   }
 
   async retire(ctx: RequestContext, id: string): Promise<Tool> {
@@ -261,24 +258,122 @@ export class ToolService {
     action: string,
     patchOf: (trx: Tx, before: ToolRow) => Promise<Partial<ToolRow>>,
   ): Promise<Tool> {
-    return transaction(this.#db, async (trx) => {
-      const before = await toolsRepo.lockById(trx, id);
-      if (!before) throw notFound("Tool");
-      const patch = await patchOf(trx, before);
-      try {
-        await uniqueAssetNumber(() => toolsRepo.update(trx, id, { ...patch, updated_at: new Date().toISOString() }));
-      } catch (error) {
-        // Two tools mounted on one machine at the same instant: the unique key lets one win.
-        if (isUniqueViolation(error)) throw machineOccupied("another tool");
-        throw error;
-      }
-      const after = (await toolsRepo.findById(trx, id))!;
-      const changes = updateDiff(before, after);
-      delete changes.lifetime_shots; // moves with every shot; shot entries are its record
-      await this.#audit.record(trx, ctx, { action, entity_type: "tool", entity_id: id, changes });
-      return after;
-    });
+    return transaction(this.#db, (trx) => this.#changeIn(trx, ctx, id, action, patchOf));
   }
+
+  async #changeIn(
+    trx: Tx,
+    ctx: RequestContext,
+    id: string,
+    action: string,
+    patchOf: (trx: Tx, before: ToolRow) => Promise<Partial<ToolRow>>,
+  ): Promise<Tool> {
+    const before = await toolsRepo.lockById(trx, id);
+    if (!before) throw notFound("Tool");
+    const patch = await patchOf(trx, before);
+    try {
+      await uniqueAssetNumber(() => toolsRepo.update(trx, id, { ...patch, updated_at: new Date().toISOString() }));
+    } catch (error) {
+      // Two tools mounted on one machine at the same instant: the unique key lets one win.
+      if (isUniqueViolation(error)) throw machineOccupied("another tool");
+      throw error;
+    }
+    const after = (await toolsRepo.findById(trx, id))!;
+    const changes = updateDiff(before, after);
+    delete changes.lifetime_shots; // moves with every shot; shot entries are its record
+    await this.#audit.record(trx, ctx, { action, entity_type: "tool", entity_id: id, changes });
+    return after;
+  }
+
+  /** The registry as CSV, with the list's filters, streamed page by page. */
+  async *exportCsv(ctx: RequestContext, query: unknown): AsyncGenerator<string> {
+    authorize(ctx, "exports:read");
+    const filter = parseInput(listToolsSchema.omit({ limit: true, cursor: true }), query);
+    yield csvLine(TOOL_CSV_COLUMNS);
+    let cursor: string | undefined;
+    const machineCodes = new Map<string, string>();
+    do {
+      const page = await this.list(ctx, { ...filter, limit: 500, cursor });
+      const unknown = [
+        ...new Set(page.items.flatMap((t) => (t.machine_id && !machineCodes.has(t.machine_id) ? [t.machine_id] : []))),
+      ];
+      for (const m of unknown.length ? await machinesRepo.findByIds(this.#db.kysely, unknown) : [])
+        machineCodes.set(m.id, m.code);
+      yield page.items.map((tool) => csvLine(toolToCsv(tool, machineCodes))).join("");
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+  }
+
+  /**
+   * Creates and updates tools from CSV, matched by asset number. All rows are checked first;
+   * one bad row refuses the whole file (422 with the row numbers), so an import never stops
+   * half-way. `dry_run=true` reports what would happen without storing anything.
+   */
+  async importCsv(ctx: RequestContext, body: unknown, query: unknown): Promise<ImportReport> {
+    const actor = authorize(ctx, "tools:write");
+    const { dry_run } = parseInput(importQuerySchema, query);
+    const rows = parseToolCsv(body);
+    const report: ImportReport = { dry_run, created: 0, updated: 0, unchanged: 0, rows: [] };
+    const applied = await transaction(this.#db, async (trx) => {
+      const problems: ErrorDetail[] = [];
+      for (const row of rows) {
+        try {
+          const existing = await toolsRepo.findByAssetNumber(trx, row.asset_number);
+          if (!existing) {
+            const fields = parseInput(createToolSchema, row.values);
+            if (!dry_run) await this.#insert(trx, ctx, actor.id, fields);
+            report.created++;
+            report.rows.push({ row: row.line, asset_number: row.asset_number, outcome: "created" });
+            continue;
+          }
+          const { lifetime_shots, asset_number: _same, ...rest } = row.values;
+          if (lifetime_shots !== undefined && lifetime_shots !== Number(existing.lifetime_shots)) {
+            throw validationFailed([
+              {
+                field: "lifetime_shots",
+                message: "is counted from shot entries; record shots instead",
+                code: "read_only",
+              },
+            ]);
+          }
+          const patch = parseInput(updateToolSchema, changedFields(existing, rest));
+          if (Object.keys(patch).length === 0) {
+            report.unchanged++;
+            report.rows.push({ row: row.line, asset_number: row.asset_number, outcome: "unchanged" });
+            continue;
+          }
+          checkUpdate(existing, patch);
+          if (!dry_run) await this.#changeIn(trx, ctx, existing.id, "tool.update", async () => patch);
+          report.updated++;
+          report.rows.push({ row: row.line, asset_number: row.asset_number, outcome: "updated" });
+        } catch (error) {
+          if (!(error instanceof AppError) || error.status >= 500) throw error;
+          const details = error.details.length ? error.details : [{ field: "(row)", message: error.message }];
+          problems.push(...details.map((d) => ({ ...d, field: `row ${row.line}.${d.field}` })));
+        }
+      }
+      if (problems.length > 0)
+        throw validationFailed(problems.slice(0, 200), "The file has errors; nothing was imported");
+      return report;
+    });
+    return applied;
+  }
+}
+
+function checkUpdate(before: ToolRow, patch: z.output<typeof updateToolSchema>): Partial<ToolRow> {
+  if (before.status === "retired") {
+    throw conflict("The tool is retired", [{ field: "status", message: "retired", code: "retired" }]);
+  }
+  checkCavities(
+    patch.cavity_count ?? before.cavity_count,
+    patch.active_cavities !== undefined ? patch.active_cavities : before.active_cavities,
+  );
+  if (patch.status && patch.status !== "active" && before.machine_id) {
+    throw conflict("Unmount the tool before changing its status to " + patch.status, [
+      { field: "status", message: "tool is mounted", code: "mounted" },
+    ]);
+  }
+  return patch;
 }
 
 function checkCavities(cavityCount: number, active: number | null): void {
