@@ -16,9 +16,16 @@ export const shotsRepo = {
   async insertEntries(db: Queryable, rows: Insertable<ShotEntriesTable>[]): Promise<Set<string>> {
     const inserted = new Set<string>();
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      if (!chunk.some((row) => row.external_id)) {
+        // Without idempotency keys nothing can clash: a plain insert, no RETURNING to read back.
+        await db.insertInto("shot_entries").values(chunk).execute();
+        for (const row of chunk) inserted.add(row.id);
+        continue;
+      }
       const result = await db
         .insertInto("shot_entries")
-        .values(rows.slice(i, i + INSERT_CHUNK))
+        .values(chunk)
         .onConflict((oc) => oc.columns(["source", "external_id"]).where("external_id", "is not", null).doNothing())
         .returning("id")
         .execute();
