@@ -248,3 +248,55 @@ export async function fetchHistory(machineId: string, cursor: HistoryCursor, siz
     repairs: data.repairs ? flatten(data.repairs) : null,
   };
 }
+
+// ---------------------------------------------------------------- downtimes at the press
+
+export interface ReasonNode {
+  id: string;
+  code: string;
+  name: string;
+  category: DowntimeCategory;
+  children: ReasonNode[];
+}
+
+/** The active two-level reason tree: top-level groups (in their sort order) with their children. */
+export async function fetchReasonTree(): Promise<ReasonNode[]> {
+  const data = await request<{ downtimeReasons: Connection<ReasonNode> }>(
+    `query ReasonTree {
+      downtimeReasons(topLevel: true, first: 100) {
+        edges { node { id code name category children { id code name category } } } ${PAGE_INFO}
+      }
+    }`,
+  );
+  return flatten(data.downtimeReasons).items.map((group) => ({
+    ...group,
+    children: group.children.map((child) => ({ ...child, children: [] })),
+  }));
+}
+
+/** Starts a downtime of the machine now (an operator's "machine stopped"). */
+export async function startDowntime(machineId: string): Promise<{ id: string; startDatetime: string }> {
+  const data = await request<{ createDowntime: { id: string; startDatetime: string } }>(
+    `mutation StartDowntime($machineId: ID!) { createDowntime(input: { machineId: $machineId }) { id startDatetime } }`,
+    { machineId },
+  );
+  return data.createDowntime;
+}
+
+/** Ends an ongoing downtime now. */
+export async function endDowntime(id: string): Promise<{ id: string; durationMinutes: number | null }> {
+  const data = await request<{ endDowntime: { id: string; durationMinutes: number | null } }>(
+    `mutation EndDowntime($id: ID!) { endDowntime(id: $id) { id endDatetime durationMinutes } }`,
+    { id },
+  );
+  return data.endDowntime;
+}
+
+export async function setDowntimeReason(id: string, reasonId: string): Promise<void> {
+  await request(
+    `mutation SetDowntimeReason($id: ID!, $reasonId: ID!) {
+      updateDowntime(id: $id, input: { reasonId: $reasonId }) { id category reason { id } }
+    }`,
+    { id, reasonId },
+  );
+}

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { keys } from "../api/keys";
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { fetchKpis } from "../api/plant";
@@ -17,7 +18,7 @@ export function KpiPanel({ scope }: Props) {
   const format = useFormat();
   const headingId = useId();
   const query = useQuery({
-    queryKey: ["kpis", scope, KPI_DAYS],
+    queryKey: [...keys.kpis, scope, KPI_DAYS],
     queryFn: () => fetchKpis(scope, KPI_DAYS),
     // An ongoing downtime keeps changing the figures.
     refetchInterval: 60_000,

@@ -140,6 +140,18 @@ export const en = {
     cost: "Cost",
   },
 
+  quick: {
+    stopped: "Machine stopped",
+    running: "Machine running again",
+    pickReason: "Why did the machine stop?",
+    pickGroup: "Choose what happened.",
+    pickDetail: "Choose the closest match.",
+    pickReasonFor: "Give the reason",
+    back: "Back",
+    later: "Decide later",
+    reasonSaved: "Reason saved: {{reason}}",
+  },
+
   errors: {
     network: "Cannot reach the HOM server. Check the connection and try again.",
     forbidden: "Your role does not allow this.",

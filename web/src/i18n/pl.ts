@@ -137,6 +137,18 @@ export const pl: Messages = {
     cost: "Koszt",
   },
 
+  quick: {
+    stopped: "Maszyna stanęła",
+    running: "Maszyna znów pracuje",
+    pickReason: "Dlaczego maszyna stanęła?",
+    pickGroup: "Wybierz, co się stało.",
+    pickDetail: "Wybierz najbliższą odpowiedź.",
+    pickReasonFor: "Podaj przyczynę",
+    back: "Wstecz",
+    later: "Zdecyduję później",
+    reasonSaved: "Zapisano przyczynę: {{reason}}",
+  },
+
   errors: {
     network: "Brak połączenia z serwerem HOM. Sprawdź połączenie i spróbuj ponownie.",
     forbidden: "Twoja rola na to nie pozwala.",

@@ -1,4 +1,5 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
+import { keys } from "../../api/keys";
 import { useId, useMemo, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { fetchHistory, type Downtime, type HistoryCursor, type Repair } from "../../api/plant";
@@ -14,8 +15,6 @@ const PAGE_SIZE = 10;
 
 /** Both lists from their newest entry. */
 const FIRST_PAGE: HistoryCursor = { downtimes: null, repairs: null };
-
-export const historyKey = (machineId: string) => ["history", machineId] as const;
 
 interface Props {
   machineId: string;
@@ -38,7 +37,7 @@ export function History({ machineId, downtimeActions, repairActions }: Props) {
   const reasonName = useReasonName();
   const headingId = useId();
   const query = useInfiniteQuery({
-    queryKey: historyKey(machineId),
+    queryKey: keys.history(machineId),
     queryFn: ({ pageParam }) => fetchHistory(machineId, pageParam, PAGE_SIZE),
     initialPageParam: FIRST_PAGE,
     getNextPageParam: (_last, pages) => nextHistoryCursor(pages),

@@ -1,24 +1,35 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { keys } from "../../api/keys";
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router";
-import { fetchMachine, type Machine } from "../../api/plant";
+import { fetchMachine, type Downtime, type Machine } from "../../api/plant";
+import { useAbilities } from "../../auth/user";
 import { MachineStatusBadge } from "../../components/Badge";
+import { Button } from "../../components/Button";
 import { DownFor } from "../../components/DownFor";
 import { ErrorNotice, Loading } from "../../components/Feedback";
 import { KpiPanel } from "../../components/KpiPanel";
 import { Breadcrumbs } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 import { History } from "./History";
-
-export const machineKey = (id: string) => ["machine", id] as const;
+import { QuickEntry } from "./QuickEntry";
 
 /** One machine: status, the stop in progress, its figures and its history. */
 export function MachinePage() {
   const { machineId = "" } = useParams();
+  // A fresh view per machine: nothing picked or noted for one machine carries over to the next.
+  return <MachineView key={machineId} machineId={machineId} />;
+}
+
+function MachineView({ machineId }: { machineId: string }) {
   const { t } = useTranslation();
   const format = useFormat();
+  const can = useAbilities();
+  const [picking, setPicking] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const query = useQuery({
-    queryKey: machineKey(machineId),
+    queryKey: keys.machine(machineId),
     queryFn: () => fetchMachine(machineId),
     // Someone else (or a PLC) may start or end a stop meanwhile.
     refetchInterval: 30_000,
@@ -51,9 +62,30 @@ export function MachinePage() {
         </p>
       )}
 
+      {can.operateDowntimes && (
+        <div className="mt-6">
+          <QuickEntry machine={machine} picking={picking} onPick={setPicking} notice={notice} onNotice={setNotice} />
+        </div>
+      )}
+
       <KpiPanel scope={{ machineId }} />
+      <History
+        machineId={machineId}
+        downtimeActions={
+          can.operateDowntimes
+            ? (downtime: Downtime) =>
+                !downtime.reason &&
+                picking !== downtime.id && (
+                  <div className="mt-3">
+                    <Button variant="secondary" onClick={() => setPicking(downtime.id)}>
+                      {t("quick.pickReasonFor")}
+                    </Button>
+                  </div>
+                )
+            : undefined
+        }
+      />
       <MachineDetails machine={machine} />
-      <History machineId={machineId} />
     </>
   );
 }

@@ -1,4 +1,5 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { keys } from "../../api/keys";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { fetchLine, fetchLineMachines, type MachineSummary } from "../../api/plant";
@@ -8,16 +9,13 @@ import { ErrorNotice, Loading } from "../../components/Feedback";
 import { KpiPanel } from "../../components/KpiPanel";
 import { Breadcrumbs, LoadMore } from "../../components/Page";
 
-export const lineKey = (id: string) => ["line", id] as const;
-export const lineMachinesKey = (id: string) => ["lineMachines", id] as const;
-
 /** One line: its machines with their status, and the line's figures for the last 30 days. */
 export function LinePage() {
   const { lineId = "" } = useParams();
   const { t } = useTranslation();
-  const line = useQuery({ queryKey: lineKey(lineId), queryFn: () => fetchLine(lineId) });
+  const line = useQuery({ queryKey: keys.line(lineId), queryFn: () => fetchLine(lineId) });
   const machines = useInfiniteQuery({
-    queryKey: lineMachinesKey(lineId),
+    queryKey: keys.lineMachines(lineId),
     queryFn: ({ pageParam }) => fetchLineMachines(lineId, pageParam),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => (last.hasNextPage ? last.endCursor : undefined),

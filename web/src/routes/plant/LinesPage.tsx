@@ -1,4 +1,5 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { keys } from "../../api/keys";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -8,19 +9,16 @@ import { ErrorNotice, Loading } from "../../components/Feedback";
 import { LoadMore } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 
-export const linesKey = ["lines"] as const;
-export const machineOverviewKey = ["machineOverview"] as const;
-
 /** The plant: every line with its machines and their status. */
 export function LinesPage() {
   const { t } = useTranslation();
   const query = useInfiniteQuery({
-    queryKey: linesKey,
+    queryKey: keys.lines,
     queryFn: ({ pageParam }) => fetchLines(pageParam),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => (last.hasNextPage ? last.endCursor : undefined),
   });
-  const machines = useQuery({ queryKey: machineOverviewKey, queryFn: fetchMachineOverview, refetchInterval: 30_000 });
+  const machines = useQuery({ queryKey: keys.machineOverview, queryFn: fetchMachineOverview, refetchInterval: 30_000 });
   const lines = query.data?.pages.flatMap((p) => p.items) ?? [];
   const byLine = useMemo(() => {
     const map = new Map<string, MachineBrief[]>();

@@ -1,0 +1,29 @@
+/** react-query keys, in one place so that a change can refresh everything it touches. */
+import type { QueryClient } from "@tanstack/react-query";
+
+export const keys = {
+  lines: ["lines"] as const,
+  machineOverview: ["machineOverview"] as const,
+  line: (id: string) => ["line", id] as const,
+  lineMachines: (id: string) => ["lineMachines", id] as const,
+  machine: (id: string) => ["machine", id] as const,
+  history: (machineId: string) => ["history", machineId] as const,
+  recentDowntimes: (machineId: string) => ["recentDowntimes", machineId] as const,
+  kpis: ["kpis"] as const,
+  reasonTree: ["reasonTree"] as const,
+};
+
+/**
+ * After a machine's downtime or repair changed: its page, its history, the figures and the
+ * lists that show its status. Only queries on screen refetch; the rest are marked stale.
+ */
+export function refreshMachine(client: QueryClient, machineId: string): Promise<unknown> {
+  return Promise.all([
+    client.invalidateQueries({ queryKey: keys.machine(machineId) }),
+    client.invalidateQueries({ queryKey: keys.history(machineId) }),
+    client.invalidateQueries({ queryKey: keys.recentDowntimes(machineId) }),
+    client.invalidateQueries({ queryKey: keys.kpis }),
+    client.invalidateQueries({ queryKey: ["lineMachines"] }),
+    client.invalidateQueries({ queryKey: keys.machineOverview }),
+  ]);
+}
