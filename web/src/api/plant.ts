@@ -187,6 +187,7 @@ export interface Downtime {
   note: string | null;
   source: string;
   repairId: string | null;
+  repair: { id: string; title: string; status: RepairStatus } | null;
 }
 
 export interface Repair {
@@ -207,7 +208,7 @@ export interface Repair {
 
 const REASON_REF = "id code name";
 const DOWNTIME = `id machineId startDatetime endDatetime durationMinutes ongoing category note source repairId
-  reason { ${REASON_REF} parent { ${REASON_REF} } }`;
+  reason { ${REASON_REF} parent { ${REASON_REF} } } repair { id title status }`;
 const REPAIR = `id machineId kind status startDatetime endDatetime title description cause actionsTaken partsUsed cost
   downtimeId`;
 
@@ -299,4 +300,57 @@ export async function setDowntimeReason(id: string, reasonId: string): Promise<v
     }`,
     { id, reasonId },
   );
+}
+
+// ---------------------------------------------------------------- repairs
+
+export interface RepairInput {
+  kind: RepairKind;
+  status: RepairStatus;
+  /** Omitted: now (on create) or unchanged (on update). */
+  startDatetime?: string;
+  endDatetime: string | null;
+  title: string;
+  description: string;
+  cause: string;
+  actionsTaken: string;
+  partsUsed: string;
+  cost: number | null;
+  downtimeId: string | null;
+}
+
+export async function createRepair(machineId: string, input: RepairInput): Promise<Repair> {
+  const data = await request<{ createRepair: Repair }>(
+    `mutation CreateRepair($input: CreateRepairInput!) { createRepair(input: $input) { ${REPAIR} } }`,
+    { input: { machineId, ...input } },
+  );
+  return data.createRepair;
+}
+
+export async function updateRepair(id: string, input: RepairInput): Promise<Repair> {
+  const data = await request<{ updateRepair: Repair }>(
+    `mutation UpdateRepair($id: ID!, $input: UpdateRepairInput!) { updateRepair(id: $id, input: $input) { ${REPAIR} } }`,
+    { id, input },
+  );
+  return data.updateRepair;
+}
+
+/** Closes a repair at its recorded end, or now. */
+export async function closeRepair(id: string): Promise<Repair> {
+  const data = await request<{ closeRepair: Repair }>(
+    `mutation CloseRepair($id: ID!) { closeRepair(id: $id) { ${REPAIR} } }`,
+    { id },
+  );
+  return data.closeRepair;
+}
+
+/** The machine's latest downtimes, to link a repair to the stop it fixed. */
+export async function fetchRecentDowntimes(machineId: string): Promise<Downtime[]> {
+  const data = await request<{ downtimes: Connection<Downtime> }>(
+    `query RecentDowntimes($machineId: ID!) {
+      downtimes(machineId: $machineId, first: 20) { edges { node { ${DOWNTIME} } } ${PAGE_INFO} }
+    }`,
+    { machineId },
+  );
+  return flatten(data.downtimes).items;
 }

@@ -88,6 +88,12 @@ export function History({ machineId, downtimeActions, repairActions }: Props) {
                     <span className="text-slate-500 italic dark:text-slate-400">{t("history.noReason")}</span>
                   )}
                 </p>
+                {entry.downtime.repair && (
+                  <p className="mt-1">
+                    <span className="text-slate-600 dark:text-slate-400">{t("history.repair")}: </span>
+                    {entry.downtime.repair.title}
+                  </p>
+                )}
                 {entry.downtime.note && <p className="mt-1 whitespace-pre-line">{entry.downtime.note}</p>}
                 {downtimeActions?.(entry.downtime)}
               </li>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { keys } from "../../api/keys";
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router";
-import { fetchMachine, type Downtime, type Machine } from "../../api/plant";
+import { fetchMachine, type Downtime, type Machine, type Repair } from "../../api/plant";
 import { useAbilities } from "../../auth/user";
 import { MachineStatusBadge } from "../../components/Badge";
 import { Button } from "../../components/Button";
@@ -14,6 +14,8 @@ import { Breadcrumbs } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 import { History } from "./History";
 import { QuickEntry } from "./QuickEntry";
+import { RepairActions } from "./RepairActions";
+import { RepairForm } from "./RepairForm";
 
 /** One machine: status, the stop in progress, its figures and its history. */
 export function MachinePage() {
@@ -28,6 +30,9 @@ function MachineView({ machineId }: { machineId: string }) {
   const can = useAbilities();
   const [picking, setPicking] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** The repair form: closed (null), a new repair ({ repair: null }) or one being edited. */
+  const [editor, setEditor] = useState<{ repair: Repair | null } | null>(null);
+  const [repairNotice, setRepairNotice] = useState<string | null>(null);
   const query = useQuery({
     queryKey: keys.machine(machineId),
     queryFn: () => fetchMachine(machineId),
@@ -68,9 +73,57 @@ function MachineView({ machineId }: { machineId: string }) {
         </div>
       )}
 
+      {can.writeRepairs && (
+        <section className="mt-6" aria-label={t("repair.section")}>
+          {editor ? (
+            <RepairForm
+              key={editor.repair?.id ?? "new"}
+              machineId={machineId}
+              repair={editor.repair}
+              onDone={() => {
+                setEditor(null);
+                setRepairNotice(t("repair.saved"));
+              }}
+              onCancel={() => setEditor(null)}
+            />
+          ) : (
+            <div className="flex flex-wrap items-center gap-3">
+              <Button
+                variant="secondary"
+                onClick={() => {
+                  setRepairNotice(null);
+                  setEditor({ repair: null });
+                }}
+              >
+                {t("repair.record")}
+              </Button>
+              {repairNotice && (
+                <p role="status" className="font-medium text-green-800 dark:text-green-300">
+                  {repairNotice}
+                </p>
+              )}
+            </div>
+          )}
+        </section>
+      )}
+
       <KpiPanel scope={{ machineId }} />
       <History
         machineId={machineId}
+        repairActions={
+          can.writeRepairs
+            ? (repair: Repair) =>
+                editor?.repair?.id !== repair.id && (
+                  <RepairActions
+                    repair={repair}
+                    onEdit={(r) => {
+                      setRepairNotice(null);
+                      setEditor({ repair: r });
+                    }}
+                  />
+                )
+            : undefined
+        }
         downtimeActions={
           can.operateDowntimes
             ? (downtime: Downtime) =>
