@@ -354,3 +354,40 @@ export async function fetchRecentDowntimes(machineId: string): Promise<Downtime[
   );
   return flatten(data.downtimes).items;
 }
+
+// ---------------------------------------------------------------- lines and machines (engineers)
+
+export interface LineInput {
+  code: string;
+  name: string;
+  description: string;
+  status: LineStatus;
+}
+
+export async function createLine(input: LineInput): Promise<LineSummary> {
+  const data = await request<{ createLine: LineSummary }>(
+    `mutation CreateLine($input: CreateLineInput!) { createLine(input: $input) { ${LINE_SUMMARY} } }`,
+    { input },
+  );
+  return data.createLine;
+}
+
+export interface MachineInput {
+  lineId: string;
+  code: string;
+  name: string;
+  assetNumber: string;
+  type: string;
+  manufacturer: string;
+  model: string;
+  serialNumber: string;
+  notes: string;
+}
+
+export async function createMachine(input: MachineInput): Promise<{ id: string }> {
+  const data = await request<{ createMachine: { id: string } }>(
+    `mutation CreateMachine($input: CreateMachineInput!) { createMachine(input: $input) { id } }`,
+    { input },
+  );
+  return data.createMachine;
+}

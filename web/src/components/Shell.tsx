@@ -1,7 +1,8 @@
 import { Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, NavLink, Outlet } from "react-router";
+import { Link, Outlet, useLocation } from "react-router";
 import type { Me } from "../api/session";
+import { abilities } from "../auth/user";
 import { Button } from "./Button";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Loading } from "./Feedback";
@@ -12,7 +13,7 @@ interface Props {
   onLogout: () => Promise<void>;
 }
 
-type NavKey = "home" | "plant";
+type NavKey = "home" | "plant" | "newLine";
 
 interface NavItem {
   to: string;
@@ -21,16 +22,26 @@ interface NavItem {
   end?: boolean;
 }
 
+/** The item for the current page: the longest match, so "New line" wins over "Plant" on its own page. */
+function currentItem(items: NavItem[], pathname: string): NavItem | undefined {
+  const matches = items.filter((item) =>
+    item.end ? pathname === item.to : pathname === item.to || pathname.startsWith(`${item.to}/`),
+  );
+  return matches.sort((a, b) => b.to.length - a.to.length)[0];
+}
+
 /** Only pages that exist, and only those the role can use. */
-function navItems(_role: string): NavItem[] {
-  // Every role reads the plant (SPEC §2); pages for higher roles are reached from there.
-  return [
+function navItems(role: string): NavItem[] {
+  // Every role reads the plant (SPEC §2).
+  const items: NavItem[] = [
     { to: "/", label: "home", end: true },
     { to: "/plant", label: "plant" },
   ];
+  if (abilities(role).writePlant) items.push({ to: "/plant/lines/new", label: "newLine" });
+  return items;
 }
 
-const navLinkClass = ({ isActive }: { isActive: boolean }) =>
+const navLinkClass = (isActive: boolean) =>
   `flex min-h-12 items-center rounded-lg px-4 font-semibold whitespace-nowrap ${
     isActive
       ? "bg-blue-50 text-blue-800 dark:bg-blue-950 dark:text-blue-200"
@@ -42,6 +53,9 @@ export function Shell({ user, onLogout }: Props) {
   const { t } = useTranslation();
   const [leaving, setLeaving] = useState(false);
   const name = user.fullName?.trim() || user.username;
+  const { pathname } = useLocation();
+  const items = navItems(user.role);
+  const current = currentItem(items, pathname);
 
   async function logout() {
     setLeaving(true);
@@ -90,11 +104,15 @@ export function Shell({ user, onLogout }: Props) {
           className="border-b border-slate-200 bg-white lg:w-60 lg:shrink-0 lg:border-r lg:border-b-0 dark:border-slate-800 dark:bg-slate-900"
         >
           <ul className="flex gap-1 overflow-x-auto p-2 lg:flex-col">
-            {navItems(user.role).map((item) => (
+            {items.map((item) => (
               <li key={item.to}>
-                <NavLink to={item.to} end={item.end} className={navLinkClass}>
+                <Link
+                  to={item.to}
+                  aria-current={item === current ? "page" : undefined}
+                  className={navLinkClass(item === current)}
+                >
                   {t(`shell.nav.${item.label}`)}
-                </NavLink>
+                </Link>
               </li>
             ))}
           </ul>

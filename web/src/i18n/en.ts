@@ -35,6 +35,7 @@ export const en = {
     nav: {
       home: "Home",
       plant: "Plant",
+      newLine: "New line",
     },
     role: "Role",
     logout: "Log out",
@@ -171,6 +172,19 @@ export const en = {
     back: "Back",
     later: "Decide later",
     reasonSaved: "Reason saved: {{reason}}",
+  },
+
+  forms: {
+    code: "Code",
+    codeHint: "Unique; letters, digits and . _ / -",
+    name: "Name",
+    description: "Description",
+    lineStatus: "Status",
+    newMachineOn: "New machine on {{line}}",
+    createLine: "Create line",
+    createMachine: "Add machine",
+    creating: "Saving…",
+    cancel: "Cancel",
   },
 
   errors: {

@@ -32,6 +32,7 @@ export const pl: Messages = {
     nav: {
       home: "Start",
       plant: "Zakład",
+      newLine: "Nowa linia",
     },
     role: "Rola",
     logout: "Wyloguj",
@@ -168,6 +169,19 @@ export const pl: Messages = {
     back: "Wstecz",
     later: "Zdecyduję później",
     reasonSaved: "Zapisano przyczynę: {{reason}}",
+  },
+
+  forms: {
+    code: "Kod",
+    codeHint: "Unikalny; litery, cyfry oraz . _ / -",
+    name: "Nazwa",
+    description: "Opis",
+    lineStatus: "Status",
+    newMachineOn: "Nowa maszyna na linii {{line}}",
+    createLine: "Utwórz linię",
+    createMachine: "Dodaj maszynę",
+    creating: "Zapisywanie…",
+    cancel: "Anuluj",
   },
 
   errors: {

@@ -32,6 +32,7 @@ export const ru: Messages = {
     nav: {
       home: "Главная",
       plant: "Завод",
+      newLine: "Новая линия",
     },
     role: "Роль",
     logout: "Выйти",
@@ -168,6 +169,19 @@ export const ru: Messages = {
     back: "Назад",
     later: "Решить позже",
     reasonSaved: "Причина сохранена: {{reason}}",
+  },
+
+  forms: {
+    code: "Код",
+    codeHint: "Уникальный; буквы, цифры и . _ / -",
+    name: "Название",
+    description: "Описание",
+    lineStatus: "Статус",
+    newMachineOn: "Новая машина на линии {{line}}",
+    createLine: "Создать линию",
+    createMachine: "Добавить машину",
+    creating: "Сохранение…",
+    cancel: "Отмена",
   },
 
   errors: {

@@ -9,6 +9,8 @@ import { NotFoundPage } from "./NotFoundPage";
 // The plant pages load on first visit, keeping the login and start page light.
 const LinesPage = lazy(() => import("./plant/LinesPage").then((m) => ({ default: m.LinesPage })));
 const LinePage = lazy(() => import("./plant/LinePage").then((m) => ({ default: m.LinePage })));
+const NewLinePage = lazy(() => import("./plant/NewLinePage").then((m) => ({ default: m.NewLinePage })));
+const NewMachinePage = lazy(() => import("./plant/NewMachinePage").then((m) => ({ default: m.NewMachinePage })));
 const MachinePage = lazy(() => import("./machine/MachinePage").then((m) => ({ default: m.MachinePage })));
 
 interface Props {
@@ -25,7 +27,9 @@ export function AppRoutes({ user, onLogout }: Props) {
           <Route index element={<HomePage />} />
           <Route path="plant">
             <Route index element={<LinesPage />} />
+            <Route path="lines/new" element={<NewLinePage />} />
             <Route path="lines/:lineId" element={<LinePage />} />
+            <Route path="lines/:lineId/machines/new" element={<NewMachinePage />} />
             <Route path="machines/:machineId" element={<MachinePage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />

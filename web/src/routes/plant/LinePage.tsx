@@ -3,16 +3,18 @@ import { keys } from "../../api/keys";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { fetchLine, fetchLineMachines, type MachineSummary } from "../../api/plant";
+import { useAbilities } from "../../auth/user";
 import { LineStatusBadge, MachineStatusBadge } from "../../components/Badge";
 import { DownFor } from "../../components/DownFor";
 import { ErrorNotice, Loading } from "../../components/Feedback";
 import { KpiPanel } from "../../components/KpiPanel";
-import { Breadcrumbs, LoadMore } from "../../components/Page";
+import { Breadcrumbs, ButtonLink, LoadMore } from "../../components/Page";
 
 /** One line: its machines with their status, and the line's figures for the last 30 days. */
 export function LinePage() {
   const { lineId = "" } = useParams();
   const { t } = useTranslation();
+  const can = useAbilities();
   const line = useQuery({ queryKey: keys.line(lineId), queryFn: () => fetchLine(lineId) });
   const machines = useInfiniteQuery({
     queryKey: keys.lineMachines(lineId),
@@ -39,6 +41,7 @@ export function LinePage() {
           </div>
           {line.data.description && <p className="mt-1 text-slate-600 dark:text-slate-400">{line.data.description}</p>}
         </div>
+        {can.writePlant && <ButtonLink to={`/plant/lines/${lineId}/machines/new`}>{t("plant.newMachine")}</ButtonLink>}
       </div>
 
       <KpiPanel scope={{ lineId }} />

@@ -4,14 +4,16 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { fetchLines, fetchMachineOverview, type LineSummary, type MachineBrief } from "../../api/plant";
+import { useAbilities } from "../../auth/user";
 import { LineStatusBadge, MachineStatusBadge } from "../../components/Badge";
 import { ErrorNotice, Loading } from "../../components/Feedback";
-import { LoadMore } from "../../components/Page";
+import { ButtonLink, LoadMore } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 
 /** The plant: every line with its machines and their status. */
 export function LinesPage() {
   const { t } = useTranslation();
+  const can = useAbilities();
   const query = useInfiniteQuery({
     queryKey: keys.lines,
     queryFn: ({ pageParam }) => fetchLines(pageParam),
@@ -39,6 +41,7 @@ export function LinesPage() {
           <h1 className="text-3xl font-bold">{t("plant.heading")}</h1>
           <p className="mt-1 text-slate-600 dark:text-slate-400">{t("plant.intro")}</p>
         </div>
+        {can.writePlant && <ButtonLink to="/plant/lines/new">{t("plant.newLine")}</ButtonLink>}
       </div>
 
       {query.isPending ? (
