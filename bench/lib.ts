@@ -1,0 +1,105 @@
+// Shared by the benchmarks: start HOM as its own process, log in, and rewrite a generated section of docs/benchmarks.md.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export const root = path.resolve(import.meta.dirname, "..");
+export const PASSWORD = "bench-admin-password";
+export const PG_URL = process.env.HOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export interface Server {
+  child: ChildProcess;
+  base: string;
+  readyMs: number;
+}
+
+/** One line of a results table; `ok` null when the figure has no budget. */
+export type Row = { backend: string; name: string; value: string; budget: string; ok: boolean | null };
+
+export async function startServer(env: Record<string, string>, port: number): Promise<Server> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["server/src/main.ts", "serve"], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOM_LOG_LEVEL: "warn",
+      HOM_ADMIN_PASSWORD: PASSWORD,
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (
+      await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    if (performance.now() - started > 30_000) throw new Error("server did not become ready in 30 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, base, readyMs: performance.now() - started };
+}
+
+export async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once("exit", r));
+  server.child.kill("SIGTERM");
+  await exited;
+}
+
+/** Logs in as the bootstrap admin; returns the Authorization header. */
+export async function login(server: Server): Promise<Record<string, string>> {
+  const response = await fetch(`${server.base}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: PASSWORD }),
+  });
+  if (!response.ok) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  const { access_token } = (await response.json()) as { access_token: string };
+  return { authorization: `Bearer ${access_token}` };
+}
+
+export async function dropPgSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function machineDescription(): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.versions.node}`;
+}
+
+export function markdownTable(rows: Row[]): string {
+  return [
+    "| backend | measure | figure | budget | met |",
+    "|---|---|---|---|:-:|",
+    ...rows.map(
+      (r) =>
+        `| ${r.backend} | ${r.name} | ${r.value} | ${r.budget} | ${r.ok === null ? "" : r.ok ? "yes" : "**NO**"} |`,
+    ),
+  ].join("\n");
+}
+
+/** Replaces the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in docs/benchmarks.md. */
+export function writeDocSection(name: string, section: string): void {
+  const file = path.join(root, "docs/benchmarks.md");
+  const doc = readFileSync(file, "utf8");
+  const begin = `<!-- ${name}:begin -->\n`;
+  const end = `<!-- ${name}:end -->`;
+  const from = doc.indexOf(begin);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${begin.trim()} … ${end} section`);
+  writeFileSync(file, doc.slice(0, from + begin.length) + section + doc.slice(to));
+}
