@@ -117,7 +117,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     await app.register(cors, { origin: config.corsOrigins, credentials: false, maxAge: 600 });
   }
 
-  registerMetrics(app);
+  registerMetrics(app, runtime.metrics);
   registerAuthentication(app, services.auth);
   await registerOpenApi(app);
   registerHealth(app, runtime.db);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
@@ -58,6 +59,18 @@ const envSchema = z.object({
   }),
   HOM_DB_POOL_SIZE: int(10, 1, 200),
   HOM_MQTT_URL: url(["mqtt:", "mqtts:", "ws:", "wss:"]),
+  HOM_MQTT_CLIENT_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._:-]{1,128}$/.test(v), {
+    message: "may contain letters, digits and . _ : - only (at most 128)",
+  }),
+  HOM_MQTT_SHARE_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "may contain letters, digits and . _ - only (at most 64)")
+    .default("hom"),
+  HOM_MQTT_TOPIC_PREFIX: z
+    .string()
+    .max(64, "must be at most 64 characters")
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "must be topic levels of letters, digits and . _ - joined by /")
+    .default("hom"),
   HOM_SMTP_URL: url(["smtp:", "smtps:"]),
   HOM_S3_ENDPOINT: url(["http:", "https:"]),
   HOM_S3_BUCKET: optionalString,
@@ -124,6 +137,10 @@ export interface Config {
   dataDir: string;
   database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string; poolSize: number };
   mqttUrl?: string;
+  /** MQTT client id: stable per instance, so the broker keeps its session across restarts. */
+  mqttClientId: string;
+  mqttShareGroup: string;
+  mqttTopicPrefix: string;
   smtpUrl?: string;
   tls?: { cert: string; key: string };
   adminPassword?: string;
@@ -182,6 +199,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
       ? { kind: "postgres", url: env.DATABASE_URL, schema: env.HOM_PG_SCHEMA, poolSize: env.HOM_DB_POOL_SIZE }
       : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite") },
     mqttUrl: env.HOM_MQTT_URL,
+    mqttClientId: env.HOM_MQTT_CLIENT_ID ?? `hom-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`.slice(0, 128),
+    mqttShareGroup: env.HOM_MQTT_SHARE_GROUP,
+    mqttTopicPrefix: env.HOM_MQTT_TOPIC_PREFIX,
     smtpUrl: env.HOM_SMTP_URL,
     tls: env.HOM_TLS_CERT && env.HOM_TLS_KEY ? { cert: env.HOM_TLS_CERT, key: env.HOM_TLS_KEY } : undefined,
     adminPassword: env.HOM_ADMIN_PASSWORD,

@@ -1,8 +1,10 @@
+import { Registry } from "prom-client";
 import { systemContext } from "./access/context.ts";
 import { TokenSigner, newSecret } from "./access/tokens.ts";
 import type { Config } from "./config.ts";
 import { openDatabase, transaction, type Db } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { startMqttFeed, type MqttIngestor } from "./integrations/mqtt/index.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
@@ -35,6 +37,10 @@ export interface Runtime {
   config: Config;
   db: Db;
   services: Services;
+  /** Metrics of work outside HTTP (machine feeds); the app's /metrics shows them too. */
+  metrics: Registry;
+  /** The MQTT machine feed, when HOM_MQTT_URL is set. */
+  mqtt?: MqttIngestor;
   close(): Promise<void>;
 }
 
@@ -60,7 +66,16 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       shots: new ShotService(db),
       plans: new PlanService(db, audit),
     };
-    return { config, db, services, close: () => db.close() };
+    const metrics = new Registry();
+    const mqtt = startMqttFeed(config, { db, shots: services.shots, registry: metrics });
+    const close = async () => {
+      try {
+        await mqtt?.close();
+      } finally {
+        await db.close();
+      }
+    };
+    return { config, db, services, metrics, mqtt, close };
   } catch (error) {
     await db.close();
     throw error;

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** One registry per app, so several apps in one test process do not collide. */
-export function registerMetrics(app: FastifyInstance): Registry {
+/**
+ * One registry per app, so several apps in one test process do not collide. `/metrics` also
+ * shows `runtime` (the runtime's registry: machine feeds and other work outside HTTP).
+ */
+export function registerMetrics(app: FastifyInstance, runtime?: Registry): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hom_" });
   const requests = new Counter({
@@ -28,7 +31,7 @@ export function registerMetrics(app: FastifyInstance): Registry {
 
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
     reply.header("content-type", registry.contentType);
-    return registry.metrics();
+    return runtime ? `${await registry.metrics()}\n${await runtime.metrics()}` : registry.metrics();
   });
   return registry;
 }
