@@ -34,7 +34,10 @@ const inputClass =
 
 export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
   const { t } = useTranslation();
-  const [error, setError] = useState<string | null>(null);
+  // What went wrong, not its text: the message follows a language switch.
+  const [failure, setFailure] = useState<{ required: true } | { error: unknown } | null>(null);
+  const error =
+    failure === null ? null : "required" in failure ? t("login.required") : loginErrorMessage(t, failure.error);
   const [busy, setBusy] = useState(false);
   const ids = { username: useId(), password: useId(), error: useId() };
 
@@ -43,17 +46,17 @@ export function LoginPage({ draft, onDraftChange, notice, onLoggedIn }: Props) {
     if (busy) return;
     const username = draft.username.trim();
     if (!username || !draft.password) {
-      setError(t("login.required"));
+      setFailure({ required: true });
       return;
     }
     setBusy(true);
-    setError(null);
+    setFailure(null);
     try {
       await login(username, draft.password);
       const me = await fetchMe();
       onLoggedIn(me);
     } catch (err) {
-      setError(loginErrorMessage(t, err));
+      setFailure({ error: err });
       setBusy(false);
     }
   }
