@@ -40,12 +40,12 @@ export function parseCsv(text: string): string[][] {
  * One CSV line. Cells that a spreadsheet would run as a formula (starting with = + - @) are
  * prefixed with `'`, so an exported file cannot carry formula injection.
  */
-export function csvLine(cells: readonly unknown[]): string {
+export function csvLine(cells: readonly (string | number | boolean | null | undefined)[]): string {
   return (
     cells
       .map((value) => {
         if (value === null || value === undefined) return "";
-        let text = String(value);
+        let text = typeof value === "string" ? value : JSON.stringify(value);
         if (/^[=+\-@\t\r]/.test(text) && typeof value === "string") text = `'${text}`;
         return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
       })

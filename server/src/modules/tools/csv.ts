@@ -29,7 +29,7 @@ export interface ImportReport {
   rows: { row: number; asset_number: string; outcome: "created" | "updated" | "unchanged" }[];
 }
 
-export function toolToCsv(tool: ToolRow, machineCodes: Map<string, string>): unknown[] {
+export function toolToCsv(tool: ToolRow, machineCodes: Map<string, string>): (string | number | null)[] {
   return TOOL_CSV_COLUMNS.map((column) =>
     column === "machine" ? (tool.machine_id ? (machineCodes.get(tool.machine_id) ?? "") : "") : tool[column],
   );
@@ -79,7 +79,7 @@ export function parseToolCsv(body: unknown): { line: number; asset_number: strin
       if (cell === "") values[column] = null;
       else values[column] = NUMBER_COLUMNS.has(column) && /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell;
     });
-    const asset = String(values.asset_number ?? "");
+    const asset = typeof values.asset_number === "string" ? values.asset_number : "";
     if (seen.has(asset.toLowerCase())) {
       throw validationFailed([
         { field: `row ${line}.asset_number`, message: "appears twice in the file", code: "duplicate" },
