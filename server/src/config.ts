@@ -112,6 +112,9 @@ const envSchema = z.object({
   HOM_BODY_LIMIT_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
   HOM_GRAPHQL_MAX_DEPTH: int(10, 2, 50),
   HOM_GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
+  HOM_OPCUA: bool(true),
+  HOM_OPCUA_PUBLISHING_INTERVAL_MS: int(1000, 10, 60_000),
+  HOM_OPCUA_RECONNECT_MAX_DELAY_MS: int(10_000, 100, 600_000),
   HOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HOM_WEB_DIR: optionalString,
 });
@@ -156,6 +159,8 @@ export interface Config {
   bodyLimitBytes: number;
   graphqlMaxDepth: number;
   graphqlMaxCost: number;
+  /** OPC UA counter sources (integrations/opcua): off leaves them configured but unsubscribed. */
+  opcua: { enabled: boolean; publishingIntervalMs: number; reconnectMaxDelayMs: number };
   logLevel: Env["HOM_LOG_LEVEL"];
   webDir: string;
 }
@@ -217,6 +222,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     bodyLimitBytes: env.HOM_BODY_LIMIT_BYTES,
     graphqlMaxDepth: env.HOM_GRAPHQL_MAX_DEPTH,
     graphqlMaxCost: env.HOM_GRAPHQL_MAX_COST,
+    opcua: {
+      enabled: env.HOM_OPCUA,
+      publishingIntervalMs: env.HOM_OPCUA_PUBLISHING_INTERVAL_MS,
+      reconnectMaxDelayMs: env.HOM_OPCUA_RECONNECT_MAX_DELAY_MS,
+    },
     logLevel: env.HOM_LOG_LEVEL,
     webDir: path.resolve(env.HOM_WEB_DIR ?? path.join(import.meta.dirname, "../../web/dist")),
   };
