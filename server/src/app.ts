@@ -16,6 +16,7 @@ import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
+import { registerIntegrationRoutes } from "./modules/integrations/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
@@ -130,6 +131,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerRepairRoutes(app, services);
   registerAnalyticsRoutes(app, services);
   registerToolRoutes(app, services);
+  registerIntegrationRoutes(app, services);
   registerPlanRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);

@@ -5,11 +5,13 @@ import type { Config } from "./config.ts";
 import { openDatabase, transaction, type Db } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { startMqttFeed, type MqttIngestor } from "./integrations/mqtt/index.ts";
+import { createOpcuaFeed } from "./integrations/opcua/index.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
 import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
 import { DowntimeService } from "./modules/downtimes/service.ts";
+import { IntegrationService } from "./modules/integrations/service.ts";
 import { PlantService } from "./modules/plant/service.ts";
 import { RepairService } from "./modules/repairs/service.ts";
 import { PlanService } from "./modules/plans/service.ts";
@@ -31,6 +33,7 @@ export interface Services {
   tools: ToolService;
   shots: ShotService;
   plans: PlanService;
+  integrations: IntegrationService;
 }
 
 export interface Runtime {
@@ -53,6 +56,9 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     const signer = new TokenSigner(config.jwtSecret ?? (await jwtSecret(db, audit)), config.accessTokenTtlSeconds);
     const users = new UserService(db, audit);
     const auth = new AuthService(db, audit, users, signer, config);
+    const metrics = new Registry();
+    const shots = new ShotService(db);
+    const opcua = createOpcuaFeed(config, { db, shots, registry: metrics });
     const services: Services = {
       audit,
       users,
@@ -63,13 +69,15 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       repairs: new RepairService(db, audit),
       analytics: new AnalyticsService(db),
       tools: new ToolService(db, audit),
-      shots: new ShotService(db),
+      shots,
       plans: new PlanService(db, audit),
+      integrations: new IntegrationService(db, audit, opcua),
     };
-    const metrics = new Registry();
+    opcua.start();
     const mqtt = startMqttFeed(config, { db, shots: services.shots, registry: metrics });
     const close = async () => {
       try {
+        await opcua.stop();
         await mqtt?.close();
       } finally {
         await db.close();

@@ -8,6 +8,7 @@ import { registerAuthGraphql } from "../modules/auth/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
 import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
 import { registerDowntimeGraphql } from "../modules/downtimes/graphql.ts";
+import { registerIntegrationGraphql } from "../modules/integrations/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerPlanGraphql } from "../modules/plans/graphql.ts";
@@ -31,6 +32,7 @@ export function buildSchema() {
   registerRepairGraphql(builder, refs);
   registerAnalyticsGraphql(builder);
   registerToolGraphql(builder, refs);
+  registerIntegrationGraphql(builder, refs);
   registerPlanGraphql(builder, refs);
   return builder.toSchema();
 }
