@@ -134,7 +134,12 @@ forEachBackend("users", (backend) => {
     });
     assert.equal(cleared.json().email, null);
     // The role change applies at once, to tokens issued before it.
-    assert.equal((await t.app.inject({ url: "/api/v1/me", headers: u.auth })).json().role, "engineer");
+    const me = (await t.app.inject({ url: "/api/v1/me", headers: u.auth })).json();
+    assert.equal(me.role, "engineer");
+    assert.ok(me.permissions.includes("plant:write"), "me carries the role's permissions");
+    assert.ok(!me.permissions.includes("users:write"));
+    const gql = await graphql(t.app, "{ me { role permissions } }", {}, u.auth);
+    assert.deepEqual(gql.body.data!.me.permissions, me.permissions);
 
     const missing = await t.app.inject({
       method: "PATCH",

@@ -1,4 +1,4 @@
-import { ROLES } from "../../access/permissions.ts";
+import { permissionsOf, ROLES } from "../../access/permissions.ts";
 import { connectionType, pageArgs, toSnakeCase, withoutNulls, type Builder } from "../../graphql/builder.ts";
 import { LOCALES, type User } from "./service.ts";
 
@@ -18,6 +18,10 @@ export function registerUserGraphql(builder: Builder) {
       createdAt: t.string({ resolve: (u) => u.created_at }),
       updatedAt: t.string({ resolve: (u) => u.updated_at }),
       lastLoginAt: t.string({ nullable: true, resolve: (u) => u.last_login_at }),
+      permissions: t.stringList({
+        description: "What the user's role allows (docs/permissions.md)",
+        resolve: (u) => [...permissionsOf(u.role)],
+      }),
     }),
   });
   const UserConnection = connectionType(builder, "User", UserType);

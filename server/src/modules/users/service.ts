@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { authorize, requireActor, type RequestContext } from "../../access/context.ts";
 import { hashPassword } from "../../access/passwords.ts";
-import { ROLES } from "../../access/permissions.ts";
+import { permissionsOf, ROLES, type Permission } from "../../access/permissions.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
@@ -98,11 +98,12 @@ export class UserService {
     this.#audit = audit;
   }
 
-  async me(ctx: RequestContext): Promise<User> {
+  /** The signed-in user, with the permissions of their role so that clients show only what they may do. */
+  async me(ctx: RequestContext): Promise<User & { permissions: Permission[] }> {
     const actor = requireActor(ctx);
     const row = await usersRepo.findById(this.#db.kysely, actor.id);
     if (!row) throw notFound("User");
-    return publicUser(row);
+    return { ...publicUser(row), permissions: [...permissionsOf(row.role)] };
   }
 
   async get(ctx: RequestContext, id: string): Promise<User> {
