@@ -19,6 +19,12 @@ export interface Server {
 export type Row = { backend: string; name: string; value: string; budget: string; ok: boolean | null };
 
 export async function startServer(env: Record<string, string>, port: number): Promise<Server> {
+  // Another benchmark's server on this port would answer the readiness probe below, and take our requests.
+  const taken = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    () => true,
+    () => false,
+  );
+  if (taken) throw new Error(`port ${port} is already in use: is another benchmark running?`);
   const started = performance.now();
   const child = spawn(process.execPath, ["server/src/main.ts", "serve"], {
     cwd: root,
