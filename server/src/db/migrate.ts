@@ -3,6 +3,7 @@ import type { Db } from "./index.ts";
 import { foundation } from "./migrations/0001_foundation.ts";
 import { machineHistory } from "./migrations/0002_machine_history.ts";
 import { toolsAndShots } from "./migrations/0003_tools_and_shots.ts";
+import { checklistsAndLogs } from "./migrations/0004_checklists_and_logs.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -13,6 +14,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0001_foundation": foundation(db.dialect),
     "0002_machine_history": machineHistory(db.dialect),
     "0003_tools_and_shots": toolsAndShots(db.dialect),
+    "0004_checklists_and_logs": checklistsAndLogs(db.dialect),
   };
 }
 

@@ -258,6 +258,69 @@ export interface OpcuaSourcesTable {
   updated_at: Timestamp;
 }
 
+export interface ChecklistTemplatesTable {
+  id: string;
+  /** The newest version; logs name the version they used. */
+  version: number;
+  active: Bool;
+  /** Shipped by a migration rather than written by an engineer. */
+  builtin: Bool;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The content of each version of a template, kept for as long as a log may point at it. */
+export interface ChecklistTemplateVersionsTable {
+  template_id: string;
+  version: number;
+  name: string;
+  description: string | null;
+  applies_to: string; // tool | machine | any
+  steps: string; // JSON [{ id, text, kind, required, unit, min, max, guidance }]
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MaintenanceLogsTable {
+  id: string;
+  tool_id: string | null;
+  machine_id: string | null;
+  plan_id: string | null;
+  template_id: string | null;
+  template_version: number | null;
+  kind: string;
+  performed_by: string;
+  performed_at: Timestamp;
+  duration_minutes: number | null;
+  shots_at: number | null;
+  results: string; // JSON [{ step_id, value, passed, note }]
+  observations: string | null;
+  spare_parts: string; // JSON [{ part, quantity }]
+  cleaning_agents: string | null;
+  follow_up_required: Bool;
+  status: string; // draft | completed | signed
+  completed_at: Timestamp | null;
+  signed_by: string | null;
+  signed_at: Timestamp | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A failed step or a follow-up flag of a completed log, waiting to become an action (issue 6). */
+export interface MaintenanceActionRequestsTable {
+  id: string;
+  maintenance_log_id: string;
+  reason: string; // failed_step | follow_up
+  step_id: string | null;
+  title: string;
+  note: string | null;
+  action_id: string | null; // set when the request has become an action
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -278,6 +341,10 @@ export interface Database {
   maintenance_plans: MaintenancePlansTable;
   integration_events: IntegrationEventsTable;
   opcua_sources: OpcuaSourcesTable;
+  checklist_templates: ChecklistTemplatesTable;
+  checklist_template_versions: ChecklistTemplateVersionsTable;
+  maintenance_logs: MaintenanceLogsTable;
+  maintenance_action_requests: MaintenanceActionRequestsTable;
 }
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;
