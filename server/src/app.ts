@@ -14,9 +14,12 @@ import { newId } from "./ids.ts";
 import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
+import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
+import { registerHistoryRoutes } from "./modules/history/rest.ts";
 import { registerIntegrationRoutes } from "./modules/integrations/rest.ts";
+import { registerMaintenanceLogRoutes } from "./modules/maintenance/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
@@ -133,6 +136,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerToolRoutes(app, services);
   registerIntegrationRoutes(app, services);
   registerPlanRoutes(app, services);
+  registerChecklistRoutes(app, services);
+  registerMaintenanceLogRoutes(app, services);
+  registerHistoryRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

@@ -9,9 +9,12 @@ import { createOpcuaFeed } from "./integrations/opcua/index.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
+import { ChecklistService } from "./modules/checklists/service.ts";
 import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
 import { DowntimeService } from "./modules/downtimes/service.ts";
+import { HistoryService } from "./modules/history/service.ts";
 import { IntegrationService } from "./modules/integrations/service.ts";
+import { MaintenanceLogService } from "./modules/maintenance/service.ts";
 import { PlantService } from "./modules/plant/service.ts";
 import { RepairService } from "./modules/repairs/service.ts";
 import { PlanService } from "./modules/plans/service.ts";
@@ -34,6 +37,9 @@ export interface Services {
   shots: ShotService;
   plans: PlanService;
   integrations: IntegrationService;
+  checklists: ChecklistService;
+  maintenanceLogs: MaintenanceLogService;
+  history: HistoryService;
 }
 
 export interface Runtime {
@@ -59,6 +65,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
     const metrics = new Registry();
     const shots = new ShotService(db);
     const opcua = createOpcuaFeed(config, { db, shots, registry: metrics });
+    const plans = new PlanService(db, audit);
     const services: Services = {
       audit,
       users,
@@ -70,8 +77,11 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       analytics: new AnalyticsService(db),
       tools: new ToolService(db, audit),
       shots,
-      plans: new PlanService(db, audit),
+      plans,
       integrations: new IntegrationService(db, audit, opcua),
+      checklists: new ChecklistService(db, audit),
+      maintenanceLogs: new MaintenanceLogService(db, audit, plans),
+      history: new HistoryService(db),
     };
     opcua.start();
     const mqtt = startMqttFeed(config, { db, shots: services.shots, registry: metrics });

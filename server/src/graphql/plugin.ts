@@ -6,9 +6,12 @@ import { AppError, graphqlCode } from "../errors.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
+import { registerChecklistGraphql } from "../modules/checklists/graphql.ts";
 import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
 import { registerDowntimeGraphql } from "../modules/downtimes/graphql.ts";
+import { registerHistoryGraphql } from "../modules/history/graphql.ts";
 import { registerIntegrationGraphql } from "../modules/integrations/graphql.ts";
+import { registerMaintenanceLogGraphql } from "../modules/maintenance/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerPlanGraphql } from "../modules/plans/graphql.ts";
@@ -34,6 +37,9 @@ export function buildSchema() {
   registerToolGraphql(builder, refs);
   registerIntegrationGraphql(builder, refs);
   registerPlanGraphql(builder, refs);
+  registerChecklistGraphql(builder, refs);
+  registerMaintenanceLogGraphql(builder, refs);
+  registerHistoryGraphql(builder, refs);
   return builder.toSchema();
 }
 

@@ -1,6 +1,8 @@
 import type { Builder } from "./builder.ts";
+import type { ChecklistTemplate } from "../modules/checklists/service.ts";
 import type { Downtime } from "../modules/downtimes/service.ts";
 import type { DowntimeReason } from "../modules/downtime-reasons/service.ts";
+import type { MaintenanceLog } from "../modules/maintenance/service.ts";
 import type { Line, Machine } from "../modules/plant/service.ts";
 import type { Repair } from "../modules/repairs/service.ts";
 import type { Tool } from "../modules/tools/service.ts";
@@ -17,6 +19,8 @@ export function createRefs(builder: Builder) {
     Downtime: builder.objectRef<Downtime>("Downtime"),
     Repair: builder.objectRef<Repair>("Repair"),
     Tool: builder.objectRef<Tool>("Tool"),
+    ChecklistTemplate: builder.objectRef<ChecklistTemplate>("ChecklistTemplate"),
+    MaintenanceLog: builder.objectRef<MaintenanceLog>("MaintenanceLog"),
   };
 }
 
