@@ -372,6 +372,53 @@ forEachBackend("maintenance logs", (backend) => {
     assert.equal(wrong.body.error.details[0].code, "wrong_subject");
   });
 
+  test("a plan names its checklist: checked when set, and the default for logs of that plan", async () => {
+    const tool = await newTool();
+    const base = { name: "Storage", activity: "other", interval_days: 90 };
+    const unknown = await engineer.post(`/api/v1/tools/${tool}/maintenance-plans`, {
+      ...base,
+      checklist_template_id: "01a00000-0000-7000-8000-000000000000",
+    });
+    assert.equal(unknown.status, 422);
+    assert.equal(unknown.body.error.details[0].field, "checklist_template_id");
+    const machineTemplate = await engineer.post("/api/v1/checklist-templates", {
+      name: `Machine only ${++counter}`,
+      applies_to: "machine",
+      steps: [{ text: "Oil level", kind: "check" }],
+    });
+    const wrong = await engineer.post(`/api/v1/tools/${tool}/maintenance-plans`, {
+      ...base,
+      checklist_template_id: machineTemplate.body.id,
+    });
+    assert.equal(wrong.status, 422);
+    assert.equal(wrong.body.error.details[0].code, "wrong_subject");
+    const plan = await engineer.post(`/api/v1/tools/${tool}/maintenance-plans`, {
+      ...base,
+      checklist_template_id: storage.id,
+    });
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    const badEdit = await engineer.patch(`/api/v1/maintenance-plans/${plan.body.id}`, {
+      checklist_template_id: machineTemplate.body.id,
+    });
+    assert.equal(badEdit.status, 422);
+
+    const byPlan = await technician.post("/api/v1/maintenance-logs", {
+      tool_id: tool,
+      plan_id: plan.body.id,
+      kind: "storage",
+    });
+    assert.equal(byPlan.status, 201, JSON.stringify(byPlan.body));
+    assert.deepEqual([byPlan.body.template_id, byPlan.body.template_version], [storage.id, 1]);
+    const without = await technician.post("/api/v1/maintenance-logs", {
+      tool_id: tool,
+      plan_id: plan.body.id,
+      kind: "storage",
+      template_id: null,
+    });
+    assert.equal(without.status, 201);
+    assert.equal(without.body.template_id, null);
+  });
+
   test("signing: password checked again, completed logs only, own logs for technicians; signed logs are frozen", async () => {
     const tool = await newTool(1_000);
     const draft = await technician.post("/api/v1/maintenance-logs", { tool_id: tool, kind: "cleaning" });

@@ -12,7 +12,7 @@ import { dateTimeInput, idInput, optionalText, parseInput, periodBoundInput } fr
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { stepIdInput, templateForLog, templateVersion, type ChecklistTemplate } from "../checklists/service.ts";
 import { requireMachineInService } from "../plant/service.ts";
-import { plansRepo } from "../plans/repo.ts";
+import { plansRepo, type PlanRow } from "../plans/repo.ts";
 import type { PlanService } from "../plans/service.ts";
 import { toolsRepo } from "../tools/repo.ts";
 import { usersRepo } from "../users/repo.ts";
@@ -223,9 +223,11 @@ export class MaintenanceLogService {
     notInFuture(performedAt);
     return transaction(this.#db, async (trx) => {
       const shots = await requireSubject(trx, subject);
-      if (fields.plan_id) await requirePlanOf(trx, fields.plan_id, subject);
-      const template = fields.template_id
-        ? await templateForLog(trx, fields.template_id, fields.template_version ?? undefined, subject.kind)
+      const plan = fields.plan_id ? await requirePlanOf(trx, fields.plan_id, subject) : undefined;
+      // Left out (not null), the checklist is the plan's.
+      const templateId = fields.template_id === undefined ? (plan?.checklist_template_id ?? null) : fields.template_id;
+      const template = templateId
+        ? await templateForLog(trx, templateId, fields.template_version ?? undefined, subject.kind)
         : null;
       const performedBy = fields.performed_by ?? actor.id;
       if (fields.performed_by) await requireUser(trx, performedBy);
@@ -484,7 +486,7 @@ async function shotsOf(trx: Tx, subject: Subject): Promise<number | null> {
   return Number((await toolsRepo.findById(trx, subject.id))?.lifetime_shots ?? 0);
 }
 
-async function requirePlanOf(trx: Tx, planId: string, subject: Subject): Promise<void> {
+async function requirePlanOf(trx: Tx, planId: string, subject: Subject): Promise<PlanRow> {
   const plan = await plansRepo.findById(trx, planId);
   if (!plan)
     throw validationFailed([{ field: "plan_id", message: "No maintenance plan with this id", code: "not_found" }]);
@@ -497,6 +499,7 @@ async function requirePlanOf(trx: Tx, planId: string, subject: Subject): Promise
       },
     ]);
   }
+  return plan;
 }
 
 async function requireUser(trx: Tx, userId: string): Promise<void> {

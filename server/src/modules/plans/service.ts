@@ -6,6 +6,7 @@ import { notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { booleanQuery, dateTimeInput, idInput, nameInput, parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
+import { checklistsRepo } from "../checklists/repo.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { toolsRepo } from "../tools/repo.ts";
 import { plansRepo, type PlanRow } from "./repo.ts";
@@ -25,7 +26,7 @@ const planFields = {
   activity: z.enum(PLAN_ACTIVITIES),
   ...interval,
   warn_at_percent: z.number().int().min(1).max(100),
-  // Checklist templates arrive with the maintenance-log issue; until then the id is kept as given.
+  /** The checklist a log for this plan is filled in on, unless the log names another. */
   checklist_template_id: idInput.nullish(),
   active: z.boolean(),
 };
@@ -95,6 +96,7 @@ export class PlanService {
     requireInterval(fields.interval_shots ?? null, fields.interval_days ?? null, owner);
     return transaction(this.#db, async (trx) => {
       const shots = await this.#requireOwner(trx, owner, true);
+      if (fields.checklist_template_id) await requireTemplateFor(trx, fields.checklist_template_id, owner);
       const now = new Date().toISOString();
       const row = {
         id: newId(),
@@ -131,6 +133,9 @@ export class PlanService {
       if (!before) throw notFound("Maintenance plan");
       const next = { ...before, ...patch };
       requireInterval(next.interval_shots ?? null, next.interval_days ?? null, ownerOf(before));
+      if (patch.checklist_template_id && patch.checklist_template_id !== before.checklist_template_id) {
+        await requireTemplateFor(trx, patch.checklist_template_id, ownerOf(before));
+      }
       await plansRepo.update(trx, id, { ...patch, updated_at: new Date().toISOString() });
       const after = (await plansRepo.findById(trx, id))!;
       await this.#audit.record(trx, ctx, {
@@ -227,6 +232,26 @@ function nullableNumber(value: number | null): number | null {
 
 function ownerOf(row: PlanRow): PlanOwner {
   return row.tool_id ? { tool_id: row.tool_id } : { machine_id: row.machine_id! };
+}
+
+/** A plan's checklist must exist and fit its owner (a mould checklist is no machine's). */
+async function requireTemplateFor(db: Queryable, templateId: string, owner: PlanOwner): Promise<void> {
+  const template = await checklistsRepo.findVersion(db, templateId);
+  if (!template) {
+    throw validationFailed([
+      { field: "checklist_template_id", message: "No checklist template with this id", code: "not_found" },
+    ]);
+  }
+  const subject = "tool_id" in owner ? "tool" : "machine";
+  if (template.applies_to !== "any" && template.applies_to !== subject) {
+    throw validationFailed([
+      {
+        field: "checklist_template_id",
+        message: `The checklist is for a ${template.applies_to}, not a ${subject}`,
+        code: "wrong_subject",
+      },
+    ]);
+  }
 }
 
 function requireInterval(shots: number | null, days: number | null, owner: PlanOwner): void {
