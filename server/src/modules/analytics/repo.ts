@@ -1,4 +1,4 @@
-import { sql, type Expression, type SqlBool } from "kysely";
+import { sql, type Expression } from "kysely";
 import type { Db } from "../../db/index.ts";
 import { dialectSql } from "../../db/sql.ts";
 
@@ -11,17 +11,12 @@ export interface Period {
   to: string;
 }
 
-export interface CategoryTotals {
+/** Clipped minutes and counts of the downtimes overlapping a period, by category and reason. */
+export interface DowntimeTotals {
   category: string;
-  minutes: number;
-  count: number;
-  failures: number;
-  failure_minutes: number;
-}
-
-export interface ReasonTotals {
   reason_id: string | null;
-  category: string;
+  /** Whether these downtimes started inside the period (only those can be failures of it). */
+  started_inside: boolean;
   minutes: number;
   count: number;
 }
@@ -68,62 +63,31 @@ export function analyticsRepo(db: Db) {
       else ${d.minutesBetween(d.greatest(start, from), d.least(sql`coalesce(${end}, ${to})`, to))} end`;
   }
 
-  /** SPEC §6: an unplanned downtime that starts in the period, with a failure reason or none. */
-  function isFailure(period: Period): Expression<SqlBool> {
-    return sql<SqlBool>`(o.category = 'unplanned' and o.start_datetime >= ${d.timestamp(period.from)}
-      and (o.reason_id is null or r.counts_as_failure = ${true}))`;
-  }
-
   return {
-    async totalsByCategory(scope: Scope, period: Period): Promise<CategoryTotals[]> {
+    /**
+     * One pass over the overlapping downtimes, grouped by category, reason and whether they
+     * started inside the period: few groups, no join. The service classifies failures and
+     * rolls reasons up with the small reason catalogue.
+     */
+    async totals(scope: Scope, period: Period): Promise<DowntimeTotals[]> {
       const minutes = clippedMinutes(period);
-      const failure = isFailure(period);
+      const startedInside = sql<number>`case when o.start_datetime >= ${d.timestamp(period.from)} then 1 else 0 end`;
       const rows = await k
         .selectFrom(overlapping(scope, period).as("o"))
-        .leftJoin("downtime_reasons as r", "r.id", "o.reason_id")
         .select([
           "o.category as category",
+          "o.reason_id as reason_id",
+          startedInside.as("started_inside"),
           sql<number>`sum(${minutes})`.as("minutes"),
           sql<number>`count(*)`.as("count"),
-          sql<number>`sum(case when ${failure} then 1 else 0 end)`.as("failures"),
-          sql<number>`sum(case when ${failure} then ${minutes} else 0 end)`.as("failure_minutes"),
         ])
-        .groupBy("o.category")
+        // By position: PostgreSQL would not see the select's parameterised expression as the same one.
+        .groupBy([sql`1`, sql`2`, sql`3`])
         .execute();
       return rows.map((r) => ({
         category: r.category,
-        minutes: Number(r.minutes ?? 0),
-        count: Number(r.count),
-        failures: Number(r.failures ?? 0),
-        failure_minutes: Number(r.failure_minutes ?? 0),
-      }));
-    },
-
-    /** Minutes and counts by reason (or by top-level reason) and category. */
-    async totalsByReason(
-      scope: Scope,
-      period: Period,
-      options: { category?: string; topLevel: boolean },
-    ): Promise<ReasonTotals[]> {
-      const minutes = clippedMinutes(period);
-      const reason = options.topLevel
-        ? sql<string | null>`coalesce(r.parent_id, o.reason_id)`
-        : sql<string | null>`o.reason_id`;
-      let q = k
-        .selectFrom(overlapping(scope, period).as("o"))
-        .leftJoin("downtime_reasons as r", "r.id", "o.reason_id")
-        .select([
-          reason.as("reason_id"),
-          "o.category as category",
-          sql<number>`sum(${minutes})`.as("minutes"),
-          sql<number>`count(*)`.as("count"),
-        ])
-        .groupBy([reason, "o.category"]);
-      if (options.category) q = q.where("o.category", "=", options.category);
-      const rows = await q.execute();
-      return rows.map((r) => ({
         reason_id: r.reason_id,
-        category: r.category,
+        started_inside: Number(r.started_inside) === 1,
         minutes: Number(r.minutes ?? 0),
         count: Number(r.count),
       }));

@@ -4,7 +4,8 @@ import type { Db } from "../../db/index.ts";
 import { validationFailed } from "../../errors.ts";
 import { booleanQuery, idInput, parseInput, periodBoundInput } from "../../validate.ts";
 import { DOWNTIME_CATEGORIES } from "../downtime-reasons/service.ts";
-import { downtimeReasonsRepo } from "../downtime-reasons/repo.ts";
+import { toBool } from "../../db/schema.ts";
+import type { DowntimeReasonRow } from "../downtime-reasons/repo.ts";
 import { linesRepo, machinesRepo } from "../plant/repo.ts";
 import { analyticsRepo, type Period, type Scope } from "./repo.ts";
 
@@ -81,16 +82,29 @@ export class AnalyticsService {
     authorize(ctx, "plant:read");
     const { scope, period } = scopeAndPeriod(parseInput(kpiSchema, query));
     await this.#requireScope(scope);
-    const [totals, machineTime] = await Promise.all([
-      this.#repo.totalsByCategory(scope, period),
+    const [totals, machineTime, reasons] = await Promise.all([
+      this.#repo.totals(scope, period),
       this.#repo.machineMinutes(scope, period),
+      this.#reasons(),
     ]);
-    const of = (category: string) => totals.find((t) => t.category === category);
-    const planned = of("planned")?.minutes ?? 0;
-    const excluded = of("excluded")?.minutes ?? 0;
-    const unplanned = of("unplanned")?.minutes ?? 0;
-    const failures = of("unplanned")?.failures ?? 0;
-    const failureMinutes = of("unplanned")?.failure_minutes ?? 0;
+    let planned = 0;
+    let excluded = 0;
+    let unplanned = 0;
+    let failures = 0;
+    let failureMinutes = 0;
+    for (const t of totals) {
+      if (t.category === "planned") planned += t.minutes;
+      else if (t.category === "excluded") excluded += t.minutes;
+      else if (t.category === "unplanned") {
+        unplanned += t.minutes;
+        // SPEC §6: failures start in the period, with a reason that counts as one or none at all.
+        const reason = t.reason_id ? reasons.get(t.reason_id) : undefined;
+        if (t.started_inside && (t.reason_id === null || (reason !== undefined && toBool(reason.counts_as_failure)))) {
+          failures += t.count;
+          failureMinutes += t.minutes;
+        }
+      }
+    }
     const plannedBusy = Math.max(0, machineTime.minutes - planned - excluded);
     const running = Math.max(0, plannedBusy - unplanned);
     return {
@@ -117,25 +131,27 @@ export class AnalyticsService {
     const input = parseInput(paretoSchema, query);
     const { scope, period } = scopeAndPeriod(input);
     await this.#requireScope(scope);
-    const totals = await this.#repo.totalsByReason(scope, period, {
-      category: input.category,
-      topLevel: input.top_level,
-    });
-    const ids = totals.flatMap((t) => (t.reason_id ? [t.reason_id] : []));
-    const reasons = new Map(
-      (ids.length ? await downtimeReasonsRepo.findByIds(this.#db.kysely, ids) : []).map((r) => [r.id, r]),
-    );
-    const items = totals.map((t) => {
-      const reason = t.reason_id ? reasons.get(t.reason_id) : undefined;
-      return {
-        reason_id: t.reason_id,
+    const [totals, reasons] = await Promise.all([this.#repo.totals(scope, period), this.#reasons()]);
+    const groups = new Map<string, ParetoItem>();
+    for (const t of totals) {
+      if (input.category && t.category !== input.category) continue;
+      const own = t.reason_id ? reasons.get(t.reason_id) : undefined;
+      const reason = input.top_level && own?.parent_id ? reasons.get(own.parent_id) : own;
+      const reasonId = reason?.id ?? t.reason_id;
+      const key = `${reasonId ?? ""}\u0000${t.category}`;
+      const item = groups.get(key) ?? {
+        reason_id: reasonId,
         reason_code: reason?.code ?? null,
         reason_name: reason?.name ?? null,
         category: t.category,
-        minutes: round(t.minutes, 2),
-        count: t.count,
+        minutes: 0,
+        count: 0,
       };
-    });
+      item.minutes += t.minutes;
+      item.count += t.count;
+      groups.set(key, item);
+    }
+    const items = [...groups.values()].map((item) => ({ ...item, minutes: round(item.minutes, 2) }));
     // Largest first; ties by count, then by code so the order is the same on every run.
     items.sort(
       (a, b) =>
@@ -144,6 +160,12 @@ export class AnalyticsService {
         (a.reason_code ?? "\uffff").localeCompare(b.reason_code ?? "\uffff"),
     );
     return { items, from: period.from, to: period.to };
+  }
+
+  /** The whole reason catalogue (a few dozen rows), for classifying and naming the totals. */
+  async #reasons(): Promise<Map<string, DowntimeReasonRow>> {
+    const rows = await this.#db.kysely.selectFrom("downtime_reasons").selectAll().execute();
+    return new Map(rows.map((r) => [r.id, r]));
   }
 }
 
