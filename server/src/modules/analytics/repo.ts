@@ -32,16 +32,16 @@ export function analyticsRepo(db: Db) {
 
   /**
    * The downtimes that overlap the period, found through three index ranges: those that start
-   * inside it, those that started before and ended inside or after its start, and those that
-   * started before and are still going.
+   * inside it, those that started before (but not longer before than the longest downtime on
+   * record) and ended after its start, and those that started before and are still going.
    */
-  function overlapping(scope: Scope, period: Period) {
+  function overlapping(scope: Scope, period: Period, earliestStart: string) {
     const from = d.timestamp(period.from);
     const to = d.timestamp(period.to);
     const base = () => {
       let q = k
         .selectFrom("downtimes")
-        .select(["id", "start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"])
+        .select(["start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"])
         .where("deleted_at", "is", null);
       if ("machineId" in scope) q = q.where("machine_id", "=", scope.machineId);
       else if ("lineId" in scope) q = q.where("line_id", "=", scope.lineId);
@@ -50,7 +50,13 @@ export function analyticsRepo(db: Db) {
     return base()
       .where("start_datetime", ">=", from)
       .where("start_datetime", "<", to)
-      .unionAll(base().where("start_datetime", "<", from).where("end_datetime", ">", from))
+      .unionAll(
+        base()
+          // No finished downtime lasts longer than the longest on record: this bounds the scan.
+          .where("start_datetime", ">=", d.timestamp(earliestStart))
+          .where("start_datetime", "<", from)
+          .where("end_datetime", ">", from),
+      )
       .unionAll(base().where("start_datetime", "<", from).where("end_datetime", "is", null));
   }
 
@@ -71,9 +77,14 @@ export function analyticsRepo(db: Db) {
      */
     async totals(scope: Scope, period: Period): Promise<DowntimeTotals[]> {
       const minutes = clippedMinutes(period);
+      const longest = await k
+        .selectFrom("downtimes")
+        .select((eb) => eb.fn.max("duration_minutes").as("minutes"))
+        .executeTakeFirst();
+      const earliestStart = new Date(Date.parse(period.from) - Math.ceil(Number(longest?.minutes ?? 0) + 1) * 60_000);
       const startedInside = sql<number>`case when o.start_datetime >= ${d.timestamp(period.from)} then 1 else 0 end`;
       const rows = await k
-        .selectFrom(overlapping(scope, period).as("o"))
+        .selectFrom(overlapping(scope, period, earliestStart.toISOString()).as("o"))
         .select([
           "o.category as category",
           "o.reason_id as reason_id",
