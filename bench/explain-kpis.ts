@@ -53,7 +53,7 @@ const line = await db.kysely.selectFrom("lines").select("id").orderBy("code").ex
 const machine = await db.kysely.selectFrom("machines").select("id").orderBy("code").executeTakeFirstOrThrow();
 console.log(`${db.dialect}, period ${period.from} – ${period.to}\n`);
 
-// How many rows each branch of the overlap union reads: the second is bounded only by `end_datetime > from`.
+// How many rows each branch of the overlap union reads (the second is bounded by the longest downtime).
 const from = db.dialect === "postgres" ? sql`${period.from}::timestamptz` : sql`${period.from}`;
 const end = db.dialect === "postgres" ? sql`${period.to}::timestamptz` : sql`${period.to}`;
 const { rows: sizes } = await sql<Record<string, number>>`select
@@ -69,14 +69,12 @@ const scopes: [string, Scope][] = [
   ["machine", { machineId: machine.id }],
 ];
 const calls: [string, (scope: Scope) => Promise<unknown>][] = [
-  ["totalsByCategory", (scope) => repo.totalsByCategory(scope, period)],
+  ["totals", (scope) => repo.totals(scope, period)],
   ["machineMinutes", (scope) => repo.machineMinutes(scope, period)],
-  ["totalsByReason", (scope) => repo.totalsByReason(scope, period, { topLevel: false })],
 ];
 
 for (const [scopeName, scope] of scopes) {
   for (const [callName, call] of calls) {
-    if (callName === "totalsByReason" && scopeName !== "plant") continue;
     const times: number[] = [];
     for (let i = 0; i < Number(values.runs); i++) {
       captured = [];
