@@ -6,6 +6,7 @@ import { openDatabase, transaction, type Db } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { startMqttFeed, type MqttIngestor } from "./integrations/mqtt/index.ts";
 import { createOpcuaFeed } from "./integrations/opcua/index.ts";
+import { registerPlantMetrics } from "./modules/analytics/metrics.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
@@ -83,6 +84,7 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       maintenanceLogs: new MaintenanceLogService(db, audit, plans),
       history: new HistoryService(db),
     };
+    registerPlantMetrics(metrics, services);
     opcua.start();
     const mqtt = startMqttFeed(config, { db, shots: services.shots, registry: metrics });
     const close = async () => {

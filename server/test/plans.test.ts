@@ -167,6 +167,32 @@ forEachBackend("maintenance plans", (backend) => {
     );
   });
 
+  test("/metrics counts plans by status and ongoing downtimes by category", async () => {
+    const metric = async (name: string) => {
+      const text = (await t.app.inject({ url: "/metrics" })).body;
+      return Number(
+        text
+          .split("\n")
+          .find((line) => line.startsWith(name))
+          ?.split(" ")[1] ?? NaN,
+      );
+    };
+    const dueBefore = await metric('hom_maintenance_plans{status="due"}');
+    const tool = await newTool();
+    await engineer.post(`/api/v1/tools/${tool}/maintenance-plans`, {
+      name: "Clean",
+      activity: "cleaning",
+      interval_shots: 10,
+    });
+    await admin.post(`/api/v1/tools/${tool}/shots`, { count: 10 });
+    assert.equal(await metric('hom_maintenance_plans{status="due"}'), dueBefore + 1);
+
+    const { machines } = await createLineWithMachines(t, 1);
+    const ongoingBefore = await metric('hom_downtimes_ongoing{category="unplanned"}');
+    await admin.post("/api/v1/downtimes", { machine_id: machines[0].id });
+    assert.equal(await metric('hom_downtimes_ongoing{category="unplanned"}'), ongoingBefore + 1);
+  });
+
   test("GraphQL: a tool shows its plans with status", async () => {
     const tool = await newTool();
     const created = await graphql(

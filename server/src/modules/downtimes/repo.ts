@@ -59,6 +59,18 @@ export const downtimesRepo = {
     return q.orderBy("start_datetime").limit(5).execute();
   },
 
+  /** Ongoing downtimes by category, plant-wide. */
+  async countOngoing(db: Queryable): Promise<Record<string, number>> {
+    const rows = await db
+      .selectFrom("downtimes")
+      .select(["category", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("end_datetime", "is", null)
+      .where("deleted_at", "is", null)
+      .groupBy("category")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.category, Number(r.n)]));
+  },
+
   async hasOngoingUnplanned(db: Queryable, machineId: string): Promise<boolean> {
     const row = await db
       .selectFrom("downtimes")

@@ -134,6 +134,11 @@ export class DowntimeService {
     return (await downtimesRepo.findByIds(this.#db.kysely, ids)).map(publicDowntime);
   }
 
+  /** Ongoing downtimes by category, plant-wide, for /metrics. */
+  countOngoing(): Promise<Record<string, number>> {
+    return downtimesRepo.countOngoing(this.#db.kysely);
+  }
+
   /** The ongoing downtime of each machine that has one. */
   async ongoingOf(ctx: RequestContext, machineIds: readonly string[]): Promise<Downtime[]> {
     authorize(ctx, "plant:read");

@@ -10,7 +10,7 @@ import { checklistsRepo } from "../checklists/repo.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { toolsRepo } from "../tools/repo.ts";
 import { plansRepo, type PlanRow } from "./repo.ts";
-import { planState, RATE_WINDOW_DAYS, type PlanState } from "./status.ts";
+import { planState, RATE_WINDOW_DAYS, type PlanState, type PlanStatus } from "./status.ts";
 
 export const PLAN_ACTIVITIES = ["inspection", "cleaning", "lubrication", "overhaul", "calibration", "other"] as const;
 const DAY_MS = 86_400_000;
@@ -82,6 +82,14 @@ export class PlanService {
       include_inactive,
     );
     return { items: await this.#withState(this.#db.kysely, rows) };
+  }
+
+  /** How many active plans are in each status, for /metrics. */
+  async countByStatus(): Promise<Record<PlanStatus, number>> {
+    const counts: Record<PlanStatus, number> = { not_due: 0, warning: 0, due: 0, overdue: 0 };
+    const rows = await this.#db.kysely.selectFrom("maintenance_plans").selectAll().where("active", "=", true).execute();
+    for (const plan of await this.#withState(this.#db.kysely, rows)) counts[plan.status]++;
+    return counts;
   }
 
   /** Active plans of many tools at once (GraphQL `Tool.maintenancePlans`). */
