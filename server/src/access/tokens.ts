@@ -11,11 +11,20 @@ export interface AccessClaims {
 
 const ISSUER = "hom";
 const AUDIENCE = "hom-api";
+/** Verified tokens remembered (a tablet sends the same token for 15 minutes). */
+const VERIFIED_CACHE_SIZE = 2000;
 
 export class TokenSigner {
   // A KeyObject, made once: jose would otherwise import the raw secret on every call.
   readonly #key: KeyObject;
   readonly ttlSeconds: number;
+  /**
+   * Token → claims and expiry, for tokens whose signature was checked already. Checking an
+   * HMAC is a thread-pool job per request; remembering the answer is safe because a token's
+   * signature never changes. Expiry is still checked on every use, and revocation is the
+   * session check that follows (auth-hook), which never comes from here.
+   */
+  readonly #verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
 
   constructor(secret: string, ttlSeconds: number) {
     this.#key = createSecretKey(Buffer.from(secret, "utf8"));
@@ -35,6 +44,12 @@ export class TokenSigner {
 
   /** Verifies signature, algorithm (HS256 only: `alg: none` and others are refused), issuer, audience and expiry. */
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.#verified.get(token);
+    if (known) {
+      if (known.expiresAt > Date.now()) return known.claims;
+      this.#verified.delete(token);
+      throw unauthenticated("Token expired");
+    }
     try {
       const { payload } = await jwtVerify(token, this.#key, {
         algorithms: ["HS256"],
@@ -42,7 +57,10 @@ export class TokenSigner {
         audience: AUDIENCE,
       });
       if (typeof payload.sub !== "string" || typeof payload.sid !== "string") throw unauthenticated("Invalid token");
-      return { sub: payload.sub, sid: payload.sid, role: String(payload.role) };
+      const claims = { sub: payload.sub, sid: payload.sid, role: String(payload.role) };
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(token, { claims, expiresAt: (payload.exp ?? 0) * 1000 });
+      return claims;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Token expired");
       throw unauthenticated("Invalid token");
