@@ -35,8 +35,13 @@ export function toPage<R, T>(rows: R[], limit: number, keyOf: (row: R) => unknow
     items: items.map(map),
     next_cursor: more && items.length > 0 ? encodeCursor(keyOf(items[items.length - 1])) : null,
   };
-  // GraphQL connections need a cursor per edge; REST does not show them (not enumerable).
-  Object.defineProperty(page, "cursors", { value: items.map((row) => encodeCursor(keyOf(row))), enumerable: false });
+  // GraphQL connections need a cursor per edge; REST does not show them (not enumerable), so
+  // they are made only when asked for.
+  let cursors: string[] | undefined;
+  Object.defineProperty(page, "cursors", {
+    get: () => (cursors ??= items.map((row) => encodeCursor(keyOf(row)))),
+    enumerable: false,
+  });
   return page;
 }
 
