@@ -54,7 +54,13 @@ export const machinesRepo = {
    * is the portable way to take that lock; SQLite has a single writer already.
    */
   async lockById(db: Queryable, id: string) {
-    const locked = await db.updateTable("machines").set({ id }).where("id", "=", id).executeTakeFirst();
+    // A non-key column: setting the primary key, even to itself, makes SQLite look up every
+    // referencing row (shot_entries.machine_id has no index), a full scan per lock.
+    const locked = await db
+      .updateTable("machines")
+      .set((eb) => ({ updated_at: eb.ref("updated_at") }))
+      .where("id", "=", id)
+      .executeTakeFirst();
     if (Number(locked.numUpdatedRows) === 0) return undefined;
     return machinesRepo.findById(db, id);
   },

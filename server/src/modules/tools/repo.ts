@@ -40,7 +40,12 @@ export const toolsRepo = {
 
   /** Reads a tool and, on PostgreSQL, locks its row for the transaction (see machinesRepo.lockById). */
   async lockById(db: Queryable, id: string) {
-    const locked = await db.updateTable("tools").set({ id }).where("id", "=", id).executeTakeFirst();
+    // A non-key column, as in machinesRepo.lockById.
+    const locked = await db
+      .updateTable("tools")
+      .set((eb) => ({ updated_at: eb.ref("updated_at") }))
+      .where("id", "=", id)
+      .executeTakeFirst();
     if (Number(locked.numUpdatedRows) === 0) return undefined;
     return toolsRepo.findById(db, id);
   },
