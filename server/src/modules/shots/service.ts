@@ -151,7 +151,13 @@ export class ShotService {
    * Entries as they arrive from a feed (MQTT, OPC UA) or a batch: each validated on its own,
    * so one bad entry never spoils the rest. The caller has been authorized.
    */
-  async ingestRaw(ctx: RequestContext, raw: unknown[], actorId: string | null): Promise<ShotResult[]> {
+  async ingestRaw(
+    ctx: RequestContext,
+    raw: unknown[],
+    actorId: string | null,
+    /** Runs in the same transaction once the results are known: a feed records its messages with them. */
+    within?: (trx: Tx, results: ShotResult[]) => Promise<void>,
+  ): Promise<ShotResult[]> {
     const results: ShotResult[] = new Array(raw.length);
     const valid: ShotInput[] = [];
     const validIndex: number[] = [];
@@ -164,12 +170,29 @@ export class ShotService {
         results[index] = { index, status: "rejected", error: errorBody(fromZodError(parsed.error).details) };
       }
     });
-    const outcomes = await this.#ingest(ctx, valid, actorId);
-    outcomes.forEach((outcome, i) => (results[validIndex[i]] = { ...outcome, index: validIndex[i] }));
+    const place = (outcomes: ShotResult[]) =>
+      outcomes.forEach((outcome, i) => (results[validIndex[i]] = { ...outcome, index: validIndex[i] }));
+    place(
+      await this.#ingest(
+        ctx,
+        valid,
+        actorId,
+        within &&
+          (async (trx, outcomes) => {
+            place(outcomes);
+            await within(trx, results);
+          }),
+      ),
+    );
     return results;
   }
 
-  async #ingest(ctx: RequestContext, entries: ShotInput[], actorId: string | null): Promise<ShotResult[]> {
+  async #ingest(
+    ctx: RequestContext,
+    entries: ShotInput[],
+    actorId: string | null,
+    within?: (trx: Tx, results: ShotResult[]) => Promise<void>,
+  ): Promise<ShotResult[]> {
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
     const results: ShotResult[] = entries.map((_, index) => ({ index, status: "stored" }));
@@ -260,6 +283,7 @@ export class ShotService {
       }
       for (const [toolId, delta] of increments) if (delta !== 0) await toolsRepo.addShots(trx, toolId, delta, now);
       for (const [key, { value, at }] of counterWrites) await shotCountersRepo.upsert(trx, key, value, at, now);
+      if (within) await within(trx, results);
       return results;
     });
   }
@@ -300,6 +324,7 @@ export class ShotService {
   ): Promise<Map<number, string>> {
     const toolOf = new Map<number, string>();
     const machines = new Map<string, boolean>();
+    const openMounts = new Map<string, { tool_id: string; mounted_at: string } | undefined>();
     const mountedNow = new Map([...tools.values()].filter((t) => t.machine_id).map((t) => [t.machine_id!, t.id]));
     for (const [i, e] of entries.entries()) {
       if (results[i].status === "rejected") continue;
@@ -319,7 +344,19 @@ export class ShotService {
         continue;
       }
       const at = e.recorded_at ?? now;
-      const toolId = at >= now ? mountedNow.get(machineId) : await toolMountsRepo.toolOnMachineAt(trx, machineId, at);
+      let toolId: string | undefined;
+      if (at >= now) toolId = mountedNow.get(machineId);
+      else {
+        // A reading since the machine's open mount began belongs to that tool: one query per
+        // machine instead of one per reading (machine feeds send many readings a batch).
+        if (!openMounts.has(machineId)) {
+          const [last] = await toolMountsRepo.list(trx, { machineId }, 1);
+          openMounts.set(machineId, last && last.unmounted_at === null ? last : undefined);
+        }
+        const open = openMounts.get(machineId);
+        toolId =
+          open && at >= open.mounted_at ? open.tool_id : await toolMountsRepo.toolOnMachineAt(trx, machineId, at);
+      }
       if (toolId) {
         toolOf.set(i, toolId);
         if (!tools.has(toolId)) {
