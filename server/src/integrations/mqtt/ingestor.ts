@@ -1,7 +1,7 @@
 import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
 import type { Registry } from "prom-client";
 import { systemContext } from "../../access/context.ts";
-import { ping, transaction, type Db } from "../../db/index.ts";
+import { ping, transaction, type Db, type Queryable } from "../../db/index.ts";
 import { newId } from "../../ids.ts";
 import type { ShotResult, ShotService } from "../../modules/shots/service.ts";
 import { integrationEventsRepo, type IntegrationEventStatus } from "../events.ts";
@@ -41,9 +41,18 @@ interface Inbound {
   messageId?: number;
   /** The connection it arrived on: an acknowledgement only makes sense on that one. */
   connection: number;
-  outcome?: { status: IntegrationEventStatus; reason?: string; message?: string; delta?: number };
-  /** Set when even the event row with this payload could not be stored: the row keeps this note instead. */
-  unstorablePayload?: string;
+  /** Set when the database kept refusing this message: it is recorded as rejected, without shots. */
+  unstorable?: Refusal & { status: "rejected" };
+  /** Set when even its event row could not be stored with the payload: the row keeps this note instead. */
+  payloadNote?: string;
+}
+
+/** What became of one message: its integration event's status and error, and the shots it counted. */
+interface Outcome {
+  status: IntegrationEventStatus;
+  reason?: string;
+  message?: string;
+  delta?: number;
 }
 
 const CHANNEL = "mqtt";
@@ -71,6 +80,7 @@ export class MqttIngestor {
   readonly #metrics: FeedMetrics;
   readonly #connected: ReturnType<typeof connectedGauge>;
   readonly #reconnects: ReturnType<typeof plainCounter>;
+  readonly #received: ReturnType<typeof plainCounter>;
   readonly #topics: Topics;
   readonly #machines: NameCache;
   readonly #tools: NameCache;
@@ -103,6 +113,11 @@ export class MqttIngestor {
     this.#metrics = feedMetrics(deps.registry);
     this.#connected = connectedGauge(deps.registry, "hom_mqtt_connected", "1 while the MQTT feed is connected");
     this.#reconnects = plainCounter(deps.registry, "hom_mqtt_reconnects_total", "MQTT feed reconnection attempts");
+    this.#received = plainCounter(
+      deps.registry,
+      "hom_mqtt_messages_received_total",
+      "MQTT messages received (stored or not yet); hom_integration_messages_total counts them once stored",
+    );
     this.#topics = new Topics(this.#options.topicPrefix);
     this.#machines = machineCodes(this.#options.lookupTtlMs, 2000);
     this.#tools = toolAssetNumbers(this.#options.lookupTtlMs, 2000);
@@ -189,6 +204,7 @@ export class MqttIngestor {
   #receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
     // Once closing, messages are neither stored nor acknowledged: the broker keeps them.
     if (this.#closing) return;
+    this.#received.inc();
     this.#pending.push({
       topic,
       payload,
@@ -212,6 +228,9 @@ export class MqttIngestor {
           const batch = this.#pending.splice(0, this.#options.maxBatch);
           await this.#store(batch);
           this.#acknowledge(batch);
+          // SQLite work is synchronous: let the socket be read and the PUBACKs go out between
+          // batches, or the broker sees a silent client and queues (and may drop) for it.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       } catch (error) {
         // Only when closing with the database unreachable: the batch stays unacknowledged and
@@ -248,41 +267,67 @@ export class MqttIngestor {
             await this.#store(batch.slice(half));
             return;
           }
+          // Recorded without its shots, and with the error instead of the payload if need be.
           const [m] = batch;
-          if (!m.outcome) m.outcome = { status: "rejected", reason: "unstorable", message: errorMessage(error) };
-          else m.unstorablePayload = `[payload not stored: ${errorMessage(error)}]`;
+          m.unstorable = { status: "rejected", reason: "unstorable", message: errorMessage(error) };
+          if (attempt >= 6) m.payloadNote = `[payload not stored: ${errorMessage(error)}]`;
         }
         await this.#pause(Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
       }
     }
   }
 
-  /** Decodes, looks up, ingests (one transaction) and records the events (one more). */
+  /**
+   * Decodes and looks up the batch, then ingests its shot entries and records one
+   * integration event per message in one transaction. Outcomes are kept only once committed.
+   */
   async #storeOnce(batch: Inbound[]): Promise<void> {
-    const fresh = batch.filter((m) => !m.outcome);
-    if (fresh.length > 0) await this.#ingest(fresh);
-    const rows = batch.map((m) => ({
-      id: newId(),
-      channel: CHANNEL,
-      topic: m.topic,
-      payload: m.unstorablePayload ?? payloadText(m.payload, this.#options.maxPayloadBytes),
-      status: m.outcome!.status,
-      error: m.outcome!.reason ? `${m.outcome!.reason}: ${m.outcome!.message}` : null,
-      received_at: m.receivedAt,
-    }));
-    await transaction(this.#db, (trx) => integrationEventsRepo.insert(trx, rows));
+    const outcomes = new Map<Inbound, Outcome>();
+    const entries: unknown[] = [];
+    const entryOf: Inbound[] = [];
+    await this.#prepare(batch, outcomes, entries, entryOf);
+    const record = (trx: Queryable) => integrationEventsRepo.insert(trx, this.#eventRows(batch, outcomes));
+    if (entries.length > 0) {
+      await this.#shots.ingestRaw(systemContext(`mqtt-${newId()}`), entries, null, async (trx, results) => {
+        results.forEach((result, i) => outcomes.set(entryOf[i], outcomeOf(result)));
+        await record(trx);
+      });
+    } else {
+      await transaction(this.#db, record);
+    }
     let shots = 0;
+    const statuses = new Map<string, number>();
+    const reasons = new Map<string, number>();
     for (const m of batch) {
-      const { status, reason, delta } = m.outcome!;
-      this.#metrics.messages.inc({ channel: CHANNEL, status });
-      if (reason) this.#metrics.errors.inc({ channel: CHANNEL, reason });
+      const { status, reason, delta } = outcomes.get(m)!;
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (reason) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
       shots += delta ?? 0;
     }
+    for (const [status, n] of statuses) this.#metrics.messages.inc({ channel: CHANNEL, status }, n);
+    for (const [reason, n] of reasons) this.#metrics.errors.inc({ channel: CHANNEL, reason }, n);
     if (shots > 0) this.#metrics.shotsIngested.inc({ source: SOURCE }, shots);
   }
 
-  async #ingest(batch: Inbound[]): Promise<void> {
+  #eventRows(batch: Inbound[], outcomes: Map<Inbound, Outcome>) {
+    return batch.map((m) => {
+      const { status, reason, message } = outcomes.get(m)!;
+      return {
+        id: newId(),
+        channel: CHANNEL,
+        topic: m.topic,
+        payload: m.payloadNote ?? payloadText(m.payload, this.#options.maxPayloadBytes),
+        status,
+        error: reason ? `${reason}: ${message}` : null,
+        received_at: m.receivedAt,
+      };
+    });
+  }
+
+  /** Refusals go to `outcomes`; the rest become shot entries for `ingestRaw`. */
+  async #prepare(batch: Inbound[], outcomes: Map<Inbound, Outcome>, entries: unknown[], entryOf: Inbound[]) {
     const readings: (Reading | Refusal)[] = batch.map((m) => {
+      if (m.unstorable) return m.unstorable;
       const target = this.#topics.parse(m.topic);
       if (!target) return { reason: "unknown_topic", message: `not a topic this feed reads: ${m.topic}` };
       return decode(target, m.payload, this.#options.maxPayloadBytes);
@@ -298,27 +343,27 @@ export class MqttIngestor {
     const machines = machineCodes.size ? await this.#machines.resolve(this.#db.kysely, machineCodes) : none;
     const tools = assetNumbers.size ? await this.#tools.resolve(this.#db.kysely, assetNumbers) : none;
 
-    const entries: unknown[] = [];
-    const entryOf: Inbound[] = [];
     readings.forEach((r, i) => {
       const m = batch[i];
       if (isRefusal(r)) {
-        m.outcome = { status: "rejected", ...r };
+        outcomes.set(m, { status: "rejected", reason: r.reason, message: r.message });
         return;
       }
       const owner =
         r.target.kind === "machine"
-          ? { machine_id: machines.get(r.target.code.toLowerCase()), tool_id: undefined }
-          : { machine_id: undefined, tool_id: tools.get(r.target.assetNumber.toLowerCase()) };
+          ? { machine_id: machines.get(r.target.code.toLowerCase()) }
+          : { tool_id: tools.get(r.target.assetNumber.toLowerCase()) };
       if (!owner.machine_id && !owner.tool_id) {
-        m.outcome =
+        outcomes.set(
+          m,
           r.target.kind === "machine"
             ? { status: "rejected", reason: "unknown_machine", message: `no machine with code "${r.target.code}"` }
             : {
                 status: "rejected",
                 reason: "unknown_tool",
                 message: `no tool with asset number "${r.target.assetNumber}"`,
-              };
+              },
+        );
         return;
       }
       entries.push({
@@ -331,10 +376,6 @@ export class MqttIngestor {
       });
       entryOf.push(m);
     });
-    if (entries.length === 0) return;
-    const ctx = systemContext(`mqtt-${newId()}`);
-    const results = await this.#shots.ingestRaw(ctx, entries, null);
-    results.forEach((result, i) => (entryOf[i].outcome = outcomeOf(result)));
   }
 
   /** Waits before a retry; `close` cuts the wait short. */
@@ -384,7 +425,7 @@ export class MqttIngestor {
 }
 
 /** A shot service result as an integration event outcome. */
-function outcomeOf(result: ShotResult): NonNullable<Inbound["outcome"]> {
+function outcomeOf(result: ShotResult): Outcome {
   const detail = result.error?.details[0];
   const message = detail ? `${fieldName(detail.field)}: ${detail.message}` : result.error?.message;
   switch (result.status) {

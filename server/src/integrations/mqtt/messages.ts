@@ -91,7 +91,7 @@ const toolPayload = z
  * Decodes one message. Oversized, non-JSON and wrongly shaped payloads are refusals with a
  * reason; nothing here throws.
  */
-export function decode(target: Target, payload: Buffer, maxBytes: number): Reading | Refusal {
+export function decode(target: Target, payload: Buffer, maxBytes: number, quick = true): Reading | Refusal {
   if (payload.length > maxBytes) {
     return { reason: "too_large", message: `payload of ${payload.length} bytes exceeds the limit of ${maxBytes}` };
   }
@@ -104,6 +104,9 @@ export function decode(target: Target, payload: Buffer, maxBytes: number): Readi
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return { reason: "invalid", message: "payload must be a JSON object" };
   }
+  const fast = quick ? quickRead(target, json as Record<string, unknown>) : undefined;
+  if (fast) return fast;
+  // The schemas below decide everything the quick path did not accept, and word the errors.
   if (target.kind === "machine") {
     const parsed = machinePayload.safeParse(json);
     if (!parsed.success) return invalid(parsed.error);
@@ -114,6 +117,44 @@ export function decode(target: Target, payload: Buffer, maxBytes: number): Readi
   if (!parsed.success) return invalid(parsed.error);
   const { count, total, ts, seq } = parsed.data;
   return { target, count, total, recordedAt: ts, seq };
+}
+
+/** A date-time with a zone, in the plain forms PLCs send; anything else goes through `dateTimeInput`. */
+const PLAIN_DATE_TIME =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+const whole = (v: unknown, min: number, max: number): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+
+/**
+ * The common, valid message without the schema machinery (this runs for every message of a
+ * busy feed). It accepts only what the schemas accept too, normalised the same way, and
+ * returns undefined for anything else.
+ */
+function quickRead(target: Target, p: Record<string, unknown>): Reading | undefined {
+  let recordedAt: string | undefined;
+  if (p.ts !== undefined) {
+    if (typeof p.ts !== "string" || !PLAIN_DATE_TIME.test(p.ts)) return undefined;
+    // Date.parse rolls 2026-02-30 over to March; the schema refuses it.
+    const [year, month, day] = [p.ts.slice(0, 4), p.ts.slice(5, 7), p.ts.slice(8, 10)].map(Number);
+    if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+    const ms = Date.parse(p.ts);
+    if (!Number.isFinite(ms)) return undefined;
+    recordedAt = new Date(ms).toISOString();
+    if (recordedAt < "2000-01-01" || recordedAt >= "2100-01-01") return undefined;
+  }
+  if (p.seq !== undefined && !whole(p.seq, 0, Number.MAX_SAFE_INTEGER)) return undefined;
+  const seq = p.seq;
+  if (target.kind === "machine") {
+    return whole(p.counter, 0, MAX_SHOTS) ? { target, total: p.counter, recordedAt, seq } : undefined;
+  }
+  if (p.count !== undefined && p.total === undefined && whole(p.count, 1, MAX_SHOTS)) {
+    return { target, count: p.count, total: undefined, recordedAt, seq };
+  }
+  if (p.total !== undefined && p.count === undefined && whole(p.total, 0, MAX_SHOTS)) {
+    return { target, count: undefined, total: p.total, recordedAt, seq };
+  }
+  return undefined;
 }
 
 function invalid(error: z.ZodError): Refusal {
