@@ -201,6 +201,15 @@ export class MqttIngestor {
     });
   }
 
+  #clock = { ms: 0, iso: "" };
+
+  /** The time as ISO text; a busy feed receives many messages within one millisecond. */
+  #now(): string {
+    const ms = Date.now();
+    if (ms !== this.#clock.ms) this.#clock = { ms, iso: new Date(ms).toISOString() };
+    return this.#clock.iso;
+  }
+
   #receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
     // Once closing, messages are neither stored nor acknowledged: the broker keeps them.
     if (this.#closing) return;
@@ -208,7 +217,7 @@ export class MqttIngestor {
     this.#pending.push({
       topic,
       payload,
-      receivedAt: new Date().toISOString(),
+      receivedAt: this.#now(),
       qos: packet.qos,
       messageId: packet.messageId,
       connection: this.#connection,
