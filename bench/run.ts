@@ -1,13 +1,15 @@
 // `npm run bench`: measures the budgets of DESIGN.md that exist so far and rewrites docs/benchmarks.md.
 // The server runs as its own process (as in production); load comes from this process over loopback.
 // Options: --duration S (default 10), --connections N (default 50), --postgres (also run on PostgreSQL),
-// --no-kpis (skip the KPI benchmark over a generated plant, bench/kpis.ts, which takes its options too).
+// --no-kpis (skip the KPI benchmark over a generated plant, bench/kpis.ts, which takes its options too),
+// --no-mqtt (skip the MQTT feed benchmark, bench/mqtt.ts; run alone for its options).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { benchKpis, KPI_ARGS, kpiOptionsFromArgs } from "./kpis.ts";
+import { benchMqtt, MQTT_DEFAULTS } from "./mqtt.ts";
 import {
   dropPgSchema,
   login,
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     postgres: { type: "boolean", default: false },
     kpis: { type: "boolean", default: true },
+    mqtt: { type: "boolean", default: true },
     ...KPI_ARGS,
   },
   allowNegative: true,
@@ -182,4 +185,10 @@ if (values.kpis) {
   const kpis = await benchKpis(kpiOptionsFromArgs(values), command);
   writeDocSection("bench:kpis", kpis.section);
   console.log(kpis.section);
+}
+
+if (values.mqtt) {
+  const mqtt = await benchMqtt({ ...MQTT_DEFAULTS, postgres: values.postgres }, command);
+  writeDocSection("bench:mqtt", mqtt.section);
+  console.log(mqtt.section);
 }
