@@ -172,6 +172,21 @@ forEachBackend("shots", (backend) => {
     assert.equal(await lifetime(tool), 125);
   });
 
+  test("in one batch, a tool's first reading counts from the shots the batch added before it", async () => {
+    const tool = await newTool();
+    const res = await operator.post("/api/v1/shots", {
+      entries: [
+        { tool_id: tool, count: 7 },
+        { tool_id: tool, total: 100, source: "plc" },
+      ],
+    });
+    assert.deepEqual(
+      res.body.results.map((r: { delta: number }) => r.delta),
+      [7, 93],
+    );
+    assert.equal(await lifetime(tool), 100, "as two separate calls would give");
+  });
+
   test("batch of 10,000 entries is stored whole and counted exactly", async () => {
     const tool = await newTool();
     const entries = Array.from({ length: 10_000 }, (_, i) => ({

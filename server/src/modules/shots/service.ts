@@ -222,13 +222,15 @@ export class ShotService {
       const counters = await shotCountersRepo.read(trx, counterKeys(entries, results));
       const rows: Insertable<ShotEntriesTable>[] = [];
       const counterWrites = new Map<string, { value: number; at: string }>();
+      // Shots this batch has added per tool so far: a tool's first reading compares with them too.
+      const addedSoFar = new Map<string, number>();
       entries.forEach((e, i) => {
         const recordedAt = e.recorded_at ?? now;
         const counterKey = e.total !== undefined ? keyOf(e) : undefined;
         let delta = e.count ?? 0;
         let reset = false;
         if (counterKey && results[i].status !== "rejected" && results[i].status !== "duplicate") {
-          const last = counters.get(counterKey) ?? firstReading(e, tools);
+          const last = counters.get(counterKey) ?? firstReading(e, tools, addedSoFar);
           if (last && recordedAt < last.last_recorded_at) {
             // An older reading arriving late is not a reset; it adds nothing.
             results[i] = {
@@ -267,6 +269,7 @@ export class ShotService {
           created_at: now,
         });
         results[i] = { index: i, status: "stored", entry_id: id, tool_id: toolId, delta, counter_reset: reset };
+        addedSoFar.set(toolId, (addedSoFar.get(toolId) ?? 0) + delta);
       });
 
       const inserted = await shotsRepo.insertEntries(trx, rows);
@@ -415,11 +418,13 @@ function counterKeys(entries: ShotInput[], results: ShotResult[]): string[] {
 function firstReading(
   entry: ShotInput,
   tools: Map<string, ToolRow>,
+  addedSoFar: Map<string, number>,
 ): { last_value: number; last_recorded_at: string } | undefined {
   if (!entry.tool_id) return undefined;
   const tool = tools.get(entry.tool_id);
   if (!tool) return undefined;
-  return { last_value: Math.min(Number(tool.lifetime_shots), entry.total!), last_recorded_at: "" };
+  const lifetime = Number(tool.lifetime_shots) + (addedSoFar.get(tool.id) ?? 0);
+  return { last_value: Math.min(lifetime, entry.total!), last_recorded_at: "" };
 }
 
 function errorBody(details: ErrorDetail[]) {
