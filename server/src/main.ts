@@ -81,7 +81,7 @@ async function user(config: Config, args: string[]): Promise<number> {
       email: { type: "string" },
     },
   });
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config, { feeds: false });
   try {
     const users = runtime.services.users;
     const ctx = systemContext("cli");
@@ -132,7 +132,7 @@ async function user(config: Config, args: string[]): Promise<number> {
 
 async function audit(config: Config, args: string[]): Promise<number> {
   if (args[0] !== "verify") return fail("audit needs: verify");
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime(config, { feeds: false });
   try {
     const result = await runtime.services.audit.verify();
     console.log(JSON.stringify(result));

@@ -55,7 +55,16 @@ export interface Runtime {
 }
 
 /** Opens the database, applies migrations and wires the services. */
-export async function startRuntime(config: Config): Promise<Runtime> {
+export interface RuntimeOptions {
+  /**
+   * Start the machine feeds (MQTT, OPC UA). The server does; CLI commands do not, or `hom user …`
+   * would take over the server's MQTT session (same client id) and connect to every OPC UA source.
+   */
+  feeds?: boolean;
+}
+
+export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const feeds = options.feeds ?? true;
   const db = await openDatabase(config.database);
   try {
     await migrateToLatest(db);
@@ -85,8 +94,8 @@ export async function startRuntime(config: Config): Promise<Runtime> {
       history: new HistoryService(db),
     };
     registerPlantMetrics(metrics, services);
-    opcua.start();
-    const mqtt = startMqttFeed(config, { db, shots: services.shots, registry: metrics });
+    if (feeds) opcua.start();
+    const mqtt = feeds ? startMqttFeed(config, { db, shots: services.shots, registry: metrics }) : undefined;
     const close = async () => {
       try {
         await opcua.stop();
