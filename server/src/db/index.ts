@@ -93,6 +93,22 @@ export function transaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> 
   return db.kysely.transaction().execute(fn);
 }
 
+/**
+ * Locks one row until the transaction ends, so that writes checking rules across rows (a
+ * machine's overlapping downtimes, one tool per machine, counter readings, a sign-off) take
+ * turns: a row lock on PostgreSQL, harmless on SQLite whose single writer serialises anyway.
+ * It rewrites `updated_at` with itself, never the key: setting a primary key, even to itself,
+ * makes SQLite check every row that references it. Returns whether the row exists.
+ */
+export async function lockRow(
+  db: Queryable,
+  table: "machines" | "tools" | "maintenance_logs" | "opcua_sources",
+  id: string,
+): Promise<boolean> {
+  const result = await sql`update ${sql.table(table)} set updated_at = updated_at where id = ${id}`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
 export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db.kysely);
 }

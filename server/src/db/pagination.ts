@@ -1,3 +1,4 @@
+import { sql, type RawBuilder, type SqlBool } from "kysely";
 import { z } from "zod";
 import { validationFailed } from "../errors.ts";
 
@@ -48,4 +49,19 @@ export function toPage<R, T>(rows: R[], limit: number, keyOf: (row: R) => unknow
 /** The per-item cursors of a page made by `toPage`. */
 export function cursorsOf(page: Page<unknown>): string[] {
   return (page as Page<unknown> & { cursors?: string[] }).cursors ?? [];
+}
+
+/**
+ * The keyset condition of a list sorted by `column` then id: the rows after `key` (the sort key
+ * of the last row of the previous page), ascending or newest first.
+ */
+export function afterKey(
+  column: string,
+  [value, id]: readonly [unknown, string],
+  order: "asc" | "desc",
+  idColumn = "id",
+): RawBuilder<SqlBool> {
+  const past = order === "asc" ? sql`>` : sql`<`;
+  const sortColumn = sql.ref(column);
+  return sql<SqlBool>`(${sortColumn} ${past} ${value} or (${sortColumn} = ${value} and ${sql.ref(idColumn)} ${past} ${id}))`;
 }

@@ -1,6 +1,7 @@
 import type { Insertable } from "kysely";
 import type { Queryable } from "../db/index.ts";
 import type { IntegrationEventsTable } from "../db/schema.ts";
+import { afterKey } from "../db/pagination.ts";
 
 export type IntegrationEventStatus = "stored" | "duplicate" | "ignored" | "rejected";
 
@@ -23,8 +24,7 @@ export const integrationEventsRepo = {
     if (filter.channel) q = q.where("channel", "=", filter.channel);
     if (filter.status) q = q.where("status", "=", filter.status);
     if (filter.before) {
-      const [at, id] = filter.before;
-      q = q.where((eb) => eb.or([eb("received_at", "<", at), eb.and([eb("received_at", "=", at), eb("id", "<", id)])]));
+      q = q.where(afterKey("received_at", filter.before, "desc"));
     }
     return q.orderBy("received_at", "desc").orderBy("id", "desc").limit(limit).execute();
   },

@@ -2,6 +2,7 @@ import type { Insertable, Selectable, Updateable } from "kysely";
 import type { Queryable } from "../../db/index.ts";
 import type { ChecklistTemplatesTable, ChecklistTemplateVersionsTable } from "../../db/schema.ts";
 import { containsIgnoringCase } from "../../db/sql.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type TemplateRow = Selectable<ChecklistTemplatesTable>;
 export type TemplateVersionRow = Selectable<ChecklistTemplateVersionsTable>;
@@ -86,8 +87,7 @@ export const checklistsRepo = {
     if (filter.appliesTo) q = q.where("v.applies_to", "in", [...new Set([filter.appliesTo, "any"])]);
     if (filter.q) q = q.where(containsIgnoringCase(["v.name", "v.description"], filter.q));
     if (filter.after) {
-      const [name, id] = filter.after;
-      q = q.where((eb) => eb.or([eb("v.name", ">", name), eb.and([eb("v.name", "=", name), eb("t.id", ">", id)])]));
+      q = q.where(afterKey("v.name", filter.after, "asc", "t.id"));
     }
     return q.orderBy("v.name").orderBy("t.id").limit(limit).execute();
   },

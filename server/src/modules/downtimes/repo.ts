@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type { Queryable } from "../../db/index.ts";
 import type { DowntimesTable } from "../../db/schema.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type DowntimeRow = Selectable<DowntimesTable>;
 
@@ -104,10 +105,7 @@ export const downtimesRepo = {
       q = q.where((eb) => eb.or([eb("end_datetime", "is", null), eb("end_datetime", ">", from)]));
     }
     if (filter.before) {
-      const [start, id] = filter.before;
-      q = q.where((eb) =>
-        eb.or([eb("start_datetime", "<", start), eb.and([eb("start_datetime", "=", start), eb("id", "<", id)])]),
-      );
+      q = q.where(afterKey("start_datetime", filter.before, "desc"));
     }
     return q.orderBy("start_datetime", "desc").orderBy("id", "desc").limit(limit).execute();
   },

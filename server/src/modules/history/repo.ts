@@ -1,4 +1,5 @@
 import type { Queryable } from "../../db/index.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 /** Keyset position in a history: [at, id], newest first. */
 export type HistoryKey = [string, string];
@@ -12,10 +13,7 @@ export const historyRepo = {
     let q = db.selectFrom("maintenance_logs").selectAll();
     q = owner.toolId ? q.where("tool_id", "=", owner.toolId) : q.where("machine_id", "=", owner.machineId!);
     if (before) {
-      const [at, id] = before;
-      q = q.where((eb) =>
-        eb.or([eb("performed_at", "<", at), eb.and([eb("performed_at", "=", at), eb("id", "<", id)])]),
-      );
+      q = q.where(afterKey("performed_at", before, "desc"));
     }
     return q.orderBy("performed_at", "desc").orderBy("id", "desc").limit(limit).execute();
   },
@@ -41,10 +39,7 @@ export const historyRepo = {
       q = q.where("r.machine_id", "=", owner.machineId!);
     }
     if (before) {
-      const [at, id] = before;
-      q = q.where((eb) =>
-        eb.or([eb("r.start_datetime", "<", at), eb.and([eb("r.start_datetime", "=", at), eb("r.id", "<", id)])]),
-      );
+      q = q.where(afterKey("r.start_datetime", before, "desc", "r.id"));
     }
     return q.orderBy("r.start_datetime", "desc").orderBy("r.id", "desc").limit(limit).execute();
   },
@@ -70,10 +65,7 @@ export const historyRepo = {
       q = q.where("d.machine_id", "=", owner.machineId!);
     }
     if (before) {
-      const [at, id] = before;
-      q = q.where((eb) =>
-        eb.or([eb("d.start_datetime", "<", at), eb.and([eb("d.start_datetime", "=", at), eb("d.id", "<", id)])]),
-      );
+      q = q.where(afterKey("d.start_datetime", before, "desc", "d.id"));
     }
     return q.orderBy("d.start_datetime", "desc").orderBy("d.id", "desc").limit(limit).execute();
   },

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
-import type { Queryable } from "../../db/index.ts";
+import { lockRow, type Queryable } from "../../db/index.ts";
 import type { OpcuaSourcesTable } from "../../db/schema.ts";
 
 export type OpcuaSourceRow = Selectable<OpcuaSourcesTable>;
@@ -41,11 +41,9 @@ export const opcuaSourcesRepo = {
     await db.updateTable("opcua_sources").set(patch).where("id", "=", id).execute();
   },
 
-  /** Reads a source and, on PostgreSQL, locks its row for the transaction. */
+  /** Reads a source, locking its row for the transaction. */
   async lockById(db: Queryable, id: string) {
-    const locked = await db.updateTable("opcua_sources").set({ id }).where("id", "=", id).executeTakeFirst();
-    if (Number(locked.numUpdatedRows) === 0) return undefined;
-    return opcuaSourcesRepo.findById(db, id);
+    return (await lockRow(db, "opcua_sources", id)) ? opcuaSourcesRepo.findById(db, id) : undefined;
   },
 
   async delete(db: Queryable, id: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
-import type { Queryable } from "../../db/index.ts";
+import { lockRow, type Queryable } from "../../db/index.ts";
 import type { MaintenanceActionRequestsTable, MaintenanceLogsTable } from "../../db/schema.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type MaintenanceLogRow = Selectable<MaintenanceLogsTable>;
 export type ActionRequestRow = Selectable<MaintenanceActionRequestsTable>;
@@ -27,15 +28,9 @@ export const maintenanceLogsRepo = {
     return db.selectFrom("maintenance_logs").selectAll().where("id", "in", ids).execute();
   },
 
-  /** Reads a log and, on PostgreSQL, locks its row: a sign-off and an edit cannot cross. */
+  /** Reads a log, locking its row: a sign-off and an edit cannot cross. */
   async lockById(db: Queryable, id: string) {
-    const locked = await db
-      .updateTable("maintenance_logs")
-      .set((eb) => ({ updated_at: eb.ref("updated_at") }))
-      .where("id", "=", id)
-      .executeTakeFirst();
-    if (Number(locked.numUpdatedRows) === 0) return undefined;
-    return maintenanceLogsRepo.findById(db, id);
+    return (await lockRow(db, "maintenance_logs", id)) ? maintenanceLogsRepo.findById(db, id) : undefined;
   },
 
   async insert(db: Queryable, row: Insertable<MaintenanceLogsTable>): Promise<void> {
@@ -56,10 +51,7 @@ export const maintenanceLogsRepo = {
     if (filter.from) q = q.where("performed_at", ">=", filter.from);
     if (filter.to) q = q.where("performed_at", "<", filter.to);
     if (filter.before) {
-      const [at, id] = filter.before;
-      q = q.where((eb) =>
-        eb.or([eb("performed_at", "<", at), eb.and([eb("performed_at", "=", at), eb("id", "<", id)])]),
-      );
+      q = q.where(afterKey("performed_at", filter.before, "desc"));
     }
     return q.orderBy("performed_at", "desc").orderBy("id", "desc").limit(limit).execute();
   },

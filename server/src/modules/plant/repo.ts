@@ -1,7 +1,8 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
-import type { Queryable } from "../../db/index.ts";
+import { lockRow, type Queryable } from "../../db/index.ts";
 import type { LinesTable, MachinesTable } from "../../db/schema.ts";
 import { containsIgnoringCase } from "../../db/sql.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type LineRow = Selectable<LinesTable>;
 export type MachineRow = Selectable<MachinesTable>;
@@ -32,8 +33,7 @@ export const linesRepo = {
     if (filter.status) q = q.where("status", "=", filter.status);
     if (filter.q) q = q.where(containsIgnoringCase(["code", "name", "description"], filter.q));
     if (filter.after) {
-      const [code, id] = filter.after;
-      q = q.where((eb) => eb.or([eb("code", ">", code), eb.and([eb("code", "=", code), eb("id", ">", id)])]));
+      q = q.where(afterKey("code", filter.after, "asc"));
     }
     return q.orderBy("code").orderBy("id").limit(limit).execute();
   },
@@ -48,21 +48,9 @@ export const machinesRepo = {
     return db.selectFrom("machines").selectAll().where("id", "in", ids).execute();
   },
 
-  /**
-   * Reads a machine and, on PostgreSQL, locks its row until the transaction ends, so that writes
-   * that check the machine's downtimes (overlaps, the one ongoing) take turns. The no-op update
-   * is the portable way to take that lock; SQLite has a single writer already.
-   */
+  /** Reads a machine, locking its row for the transaction (see lockRow). */
   async lockById(db: Queryable, id: string) {
-    // A non-key column: setting the primary key, even to itself, makes SQLite look up every
-    // referencing row (shot_entries.machine_id has no index), a full scan per lock.
-    const locked = await db
-      .updateTable("machines")
-      .set((eb) => ({ updated_at: eb.ref("updated_at") }))
-      .where("id", "=", id)
-      .executeTakeFirst();
-    if (Number(locked.numUpdatedRows) === 0) return undefined;
-    return machinesRepo.findById(db, id);
+    return (await lockRow(db, "machines", id)) ? machinesRepo.findById(db, id) : undefined;
   },
 
   async insert(db: Queryable, row: Insertable<MachinesTable>): Promise<void> {
@@ -98,8 +86,7 @@ export const machinesRepo = {
       );
     }
     if (filter.after) {
-      const [code, id] = filter.after;
-      q = q.where((eb) => eb.or([eb("code", ">", code), eb.and([eb("code", "=", code), eb("id", ">", id)])]));
+      q = q.where(afterKey("code", filter.after, "asc"));
     }
     return q.orderBy("code").orderBy("id").limit(limit).execute();
   },

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from "kysely";
 import type { Queryable } from "../../db/index.ts";
 import type { ShotEntriesTable } from "../../db/schema.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type ShotEntryRow = Selectable<ShotEntriesTable>;
 
@@ -71,8 +72,7 @@ export const shotsRepo = {
     if (filter.from) q = q.where("recorded_at", ">=", filter.from);
     if (filter.to) q = q.where("recorded_at", "<", filter.to);
     if (filter.before) {
-      const [at, id] = filter.before;
-      q = q.where((eb) => eb.or([eb("recorded_at", "<", at), eb.and([eb("recorded_at", "=", at), eb("id", "<", id)])]));
+      q = q.where(afterKey("recorded_at", filter.before, "desc"));
     }
     return q.orderBy("recorded_at", "desc").orderBy("id", "desc").limit(limit).execute();
   },

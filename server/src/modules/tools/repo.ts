@@ -1,7 +1,8 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
-import type { Queryable } from "../../db/index.ts";
+import { lockRow, type Queryable } from "../../db/index.ts";
 import type { ToolMountsTable, ToolsTable } from "../../db/schema.ts";
 import { containsIgnoringCase } from "../../db/sql.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type ToolRow = Selectable<ToolsTable>;
 export type ToolMountRow = Selectable<ToolMountsTable>;
@@ -38,16 +39,9 @@ export const toolsRepo = {
     return db.selectFrom("tools").selectAll().where("machine_id", "in", machineIds).execute();
   },
 
-  /** Reads a tool and, on PostgreSQL, locks its row for the transaction (see machinesRepo.lockById). */
+  /** Reads a tool, locking its row for the transaction (see lockRow). */
   async lockById(db: Queryable, id: string) {
-    // A non-key column, as in machinesRepo.lockById.
-    const locked = await db
-      .updateTable("tools")
-      .set((eb) => ({ updated_at: eb.ref("updated_at") }))
-      .where("id", "=", id)
-      .executeTakeFirst();
-    if (Number(locked.numUpdatedRows) === 0) return undefined;
-    return toolsRepo.findById(db, id);
+    return (await lockRow(db, "tools", id)) ? toolsRepo.findById(db, id) : undefined;
   },
 
   async insert(db: Queryable, row: Insertable<ToolsTable>): Promise<void> {
@@ -77,10 +71,7 @@ export const toolsRepo = {
       q = q.where(containsIgnoringCase(["asset_number", "name", "part_number", "description", "location"], filter.q));
     }
     if (filter.after) {
-      const [asset, id] = filter.after;
-      q = q.where((eb) =>
-        eb.or([eb("asset_number", ">", asset), eb.and([eb("asset_number", "=", asset), eb("id", ">", id)])]),
-      );
+      q = q.where(afterKey("asset_number", filter.after, "asc"));
     }
     return q.orderBy("asset_number").orderBy("id").limit(limit).execute();
   },
