@@ -18,6 +18,14 @@ export const dateTimeInput = z.iso
   .transform((v) => new Date(v).toISOString())
   .refine((v) => v >= "2000-01-01" && v < "2100-01-01", "must be between the years 2000 and 2099");
 
+/** Tablets' and machines' clocks drift: a time up to this far ahead of the server's counts as now. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Whether a time lies further ahead than clock drift explains: something that must have happened already cannot. */
+export function isInFuture(iso: string, now = Date.now()): boolean {
+  return Date.parse(iso) > now + CLOCK_SKEW_MS;
+}
+
 /** A period bound: a date-time as above, or a date meaning midnight UTC. */
 export const periodBoundInput = z.union(
   [

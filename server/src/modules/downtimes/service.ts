@@ -6,7 +6,7 @@ import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { conflict, forbidden, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { booleanQuery, dateTimeInput, idInput, optionalText, parseInput } from "../../validate.ts";
+import { booleanQuery, dateTimeInput, idInput, optionalText, parseInput, isInFuture } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { downtimeReasonsRepo } from "../downtime-reasons/repo.ts";
 import { DOWNTIME_CATEGORIES, requireUsableReason } from "../downtime-reasons/service.ts";
@@ -19,8 +19,6 @@ export const DOWNTIME_SOURCES = ["operator", "plc", "auto"] as const;
 
 /** Longest downtime one record may describe: a year. Longer is a typing error, not a stop. */
 const MAX_DURATION_MINUTES = 366 * 24 * 60;
-/** Tablets' clocks drift: times up to this far ahead of the server's are taken as "now-ish". */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface Downtime {
   id: string;
@@ -402,13 +400,12 @@ function ongoingExists() {
 
 function checkTimes(start: string, end: string | null, now: number): void {
   const details: ErrorDetail[] = [];
-  const latest = now + CLOCK_SKEW_MS;
-  if (Date.parse(start) > latest)
+  if (isInFuture(start, now))
     details.push({ field: "start_datetime", message: "must not be in the future", code: "future" });
   if (end !== null) {
     if (end < start)
       details.push({ field: "end_datetime", message: "must not be before start_datetime", code: "end_before_start" });
-    else if (Date.parse(end) > latest)
+    else if (isInFuture(end, now))
       details.push({ field: "end_datetime", message: "must not be in the future", code: "future" });
     else if (minutesBetween(start, end) > MAX_DURATION_MINUTES) {
       details.push({ field: "end_datetime", message: "a downtime may last at most a year", code: "too_long" });

@@ -8,7 +8,7 @@ import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.
 import { toBool } from "../../db/schema.ts";
 import { AppError, conflict, forbidden, notFound, rateLimited, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { dateTimeInput, idInput, optionalText, parseInput, periodBoundInput } from "../../validate.ts";
+import { dateTimeInput, idInput, optionalText, parseInput, periodBoundInput, isInFuture } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { stepIdInput, templateForLog, templateVersion, type ChecklistTemplate } from "../checklists/service.ts";
 import { requireMachineInService } from "../plant/service.ts";
@@ -30,8 +30,6 @@ export const LOG_KINDS = [
 ] as const;
 export const LOG_STATUSES = ["draft", "completed", "signed"] as const;
 
-/** Tablets' clocks drift: a time up to this far ahead of the server's clock counts as now. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 /** Wrong sign-off passwords per user before a pause (in memory, per instance). */
 const SIGN_MAX_FAILURES = 5;
 const SIGN_WINDOW_MS = 15 * 60_000;
@@ -515,7 +513,7 @@ async function storedTemplate(trx: Tx, log: MaintenanceLogRow): Promise<Checklis
 }
 
 function notInFuture(at: string): void {
-  if (Date.parse(at) > Date.now() + CLOCK_SKEW_MS) {
+  if (isInFuture(at)) {
     throw validationFailed([{ field: "performed_at", message: "must not be in the future", code: "future" }]);
   }
 }

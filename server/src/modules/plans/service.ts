@@ -4,7 +4,7 @@ import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts
 import { toBool } from "../../db/schema.ts";
 import { notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { booleanQuery, dateTimeInput, idInput, nameInput, parseInput } from "../../validate.ts";
+import { booleanQuery, dateTimeInput, idInput, nameInput, parseInput, isInFuture } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { checklistsRepo } from "../checklists/repo.ts";
 import { machinesRepo } from "../plant/repo.ts";
@@ -87,7 +87,7 @@ export class PlanService {
   /** How many active plans are in each status, for /metrics. */
   async countByStatus(): Promise<Record<PlanStatus, number>> {
     const counts: Record<PlanStatus, number> = { not_due: 0, warning: 0, due: 0, overdue: 0 };
-    const rows = await this.#db.kysely.selectFrom("maintenance_plans").selectAll().where("active", "=", true).execute();
+    const rows = await plansRepo.listFor(this.#db.kysely, {}, false);
     for (const plan of await this.#withState(this.#db.kysely, rows)) counts[plan.status]++;
     return counts;
   }
@@ -175,7 +175,7 @@ export class PlanService {
     if (!before) throw notFound("Maintenance plan");
     const now = new Date().toISOString();
     const at = doneAt ?? now;
-    if (at > new Date(Date.now() + 5 * 60_000).toISOString()) {
+    if (isInFuture(at)) {
       throw validationFailed([{ field: "done_at", message: "must not be in the future", code: "future" }]);
     }
     const shots = before.tool_id ? Number((await toolsRepo.findById(trx, before.tool_id))?.lifetime_shots ?? 0) : 0;

@@ -5,7 +5,7 @@ import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.
 import { toBool } from "../../db/schema.ts";
 import { conflict, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { dateTimeInput, idInput, optionalText, parseInput } from "../../validate.ts";
+import { dateTimeInput, idInput, optionalText, parseInput, isInFuture } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { failureCodesRepo } from "../failures/repo.ts";
 import { usersRepo } from "../users/repo.ts";
@@ -15,9 +15,6 @@ import { repairsRepo, type RepairRow } from "./repo.ts";
 
 export const REPAIR_KINDS = ["scheduled", "unscheduled"] as const;
 export const REPAIR_STATUSES = ["open", "in_progress", "closed"] as const;
-
-/** Tablets' clocks drift: an end up to this far ahead of the server's clock counts as now. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export type Repair = RepairRow;
 
@@ -222,7 +219,7 @@ function checkRepair(repair: RepairRow): void {
   if (repair.end_datetime !== null) {
     if (repair.end_datetime < repair.start_datetime) {
       details.push({ field: "end_datetime", message: "must not be before start_datetime", code: "end_before_start" });
-    } else if (Date.parse(repair.end_datetime) > Date.now() + CLOCK_SKEW_MS) {
+    } else if (isInFuture(repair.end_datetime)) {
       details.push({ field: "end_datetime", message: "must not be in the future", code: "future" });
     }
   } else if (repair.status === "closed") {

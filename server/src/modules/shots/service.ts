@@ -6,7 +6,7 @@ import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.
 import { toBool, type ShotEntriesTable } from "../../db/schema.ts";
 import { AppError, conflict, fromZodError, notFound, type ErrorDetail } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { dateTimeInput, idInput, parseInput } from "../../validate.ts";
+import { dateTimeInput, idInput, parseInput, isInFuture } from "../../validate.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { toolMountsRepo, toolsRepo, type ToolRow } from "../tools/repo.ts";
 import { shotCountersRepo, shotsRepo, type ShotEntryRow } from "./repo.ts";
@@ -15,8 +15,6 @@ export const SHOT_SOURCES = ["manual", "import", "plc", "mqtt", "opcua"] as cons
 export type ShotSource = (typeof SHOT_SOURCES)[number];
 export const MAX_BATCH = 10_000;
 const MAX_SHOTS = 1_000_000_000_000;
-/** Readings up to this far ahead of the server's clock are accepted (machine clocks drift). */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface ShotEntry {
   id: string;
@@ -204,7 +202,7 @@ export class ShotService {
       };
     };
     entries.forEach((e, i) => {
-      if (e.recorded_at && Date.parse(e.recorded_at) > nowMs + CLOCK_SKEW_MS) {
+      if (e.recorded_at && isInFuture(e.recorded_at, nowMs)) {
         reject(i, "recorded_at", "future", "must not be in the future");
       }
     });
