@@ -5,7 +5,7 @@ import { validationFailed } from "../../errors.ts";
 import { booleanQuery, idInput, parseInput, periodBoundInput } from "../../validate.ts";
 import { DOWNTIME_CATEGORIES } from "../downtime-reasons/service.ts";
 import { toBool } from "../../db/schema.ts";
-import type { DowntimeReasonRow } from "../downtime-reasons/repo.ts";
+import { downtimeReasonsRepo, type DowntimeReasonRow } from "../downtime-reasons/repo.ts";
 import { linesRepo, machinesRepo } from "../plant/repo.ts";
 import { analyticsRepo, type Period, type Scope } from "./repo.ts";
 
@@ -164,7 +164,7 @@ export class AnalyticsService {
 
   /** The whole reason catalogue (a few dozen rows), for classifying and naming the totals. */
   async #reasons(): Promise<Map<string, DowntimeReasonRow>> {
-    const rows = await this.#db.kysely.selectFrom("downtime_reasons").selectAll().execute();
+    const rows = await downtimeReasonsRepo.all(this.#db.kysely);
     return new Map(rows.map((r) => [r.id, r]));
   }
 }

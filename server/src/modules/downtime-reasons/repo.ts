@@ -1,12 +1,18 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type { Queryable } from "../../db/index.ts";
 import type { DowntimeReasonsTable } from "../../db/schema.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type DowntimeReasonRow = Selectable<DowntimeReasonsTable>;
 
 export const downtimeReasonsRepo = {
   findById(db: Queryable, id: string) {
     return db.selectFrom("downtime_reasons").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+
+  /** The whole catalogue: a few dozen rows. */
+  all(db: Queryable) {
+    return db.selectFrom("downtime_reasons").selectAll().execute();
   },
 
   findByIds(db: Queryable, ids: readonly string[]) {
@@ -33,10 +39,7 @@ export const downtimeReasonsRepo = {
     if (filter.parentId === null) q = q.where("parent_id", "is", null);
     else if (filter.parentId !== undefined) q = q.where("parent_id", "=", filter.parentId);
     if (filter.after) {
-      const [order, id] = filter.after;
-      q = q.where((eb) =>
-        eb.or([eb("sort_order", ">", order), eb.and([eb("sort_order", "=", order), eb("id", ">", id)])]),
-      );
+      q = q.where(afterKey("sort_order", filter.after, "asc"));
     }
     return q.orderBy("sort_order").orderBy("id").limit(limit).execute();
   },

@@ -9,7 +9,7 @@ export const plansRepo = {
     return db.selectFrom("maintenance_plans").selectAll().where("id", "=", id).executeTakeFirst();
   },
 
-  /** Plans of one tool or machine, or of many tools at once (GraphQL batches). */
+  /** Plans of one tool or machine, of many tools at once (GraphQL batches), or all of them. */
   listFor(db: Queryable, owner: { toolIds?: readonly string[]; machineId?: string }, includeInactive: boolean) {
     let q = db.selectFrom("maintenance_plans").selectAll();
     if (owner.toolIds) q = q.where("tool_id", "in", owner.toolIds);

@@ -1,6 +1,7 @@
 import type { Queryable } from "../../db/index.ts";
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type { UsersTable } from "../../db/schema.ts";
+import { afterKey } from "../../db/pagination.ts";
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -11,6 +12,10 @@ export const usersRepo = {
 
   findByUsername(db: Queryable, username: string) {
     return db.selectFrom("users").selectAll().where("username_key", "=", username.toLowerCase()).executeTakeFirst();
+  },
+
+  listAll(db: Queryable) {
+    return db.selectFrom("users").selectAll().orderBy("username_key").execute();
   },
 
   async count(db: Queryable): Promise<number> {
@@ -58,10 +63,7 @@ export const usersRepo = {
       );
     }
     if (filter.after) {
-      const [key, id] = filter.after;
-      q = q.where((eb) =>
-        eb.or([eb("username_key", ">", key), eb.and([eb("username_key", "=", key), eb("id", ">", id)])]),
-      );
+      q = q.where(afterKey("username_key", filter.after, "asc"));
     }
     return q.orderBy("username_key").orderBy("id").limit(limit).execute();
   },

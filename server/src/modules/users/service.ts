@@ -222,7 +222,7 @@ export class UserService {
   }
 
   async listAll(): Promise<User[]> {
-    const rows = await this.#db.kysely.selectFrom("users").selectAll().orderBy("username_key").execute();
+    const rows = await usersRepo.listAll(this.#db.kysely);
     return rows.map(publicUser);
   }
 
