@@ -9,6 +9,7 @@ import {
   reasonId,
   restClient,
   type TestApp,
+  rowCount,
 } from "./helpers.ts";
 
 const HOUR = 3_600_000;
@@ -26,15 +27,7 @@ forEachBackend("downtimes", (backend) => {
   after(() => t.close());
 
   const machineStatus = async (id: string) => (await admin.get(`/api/v1/machines/${id}`)).body.status;
-  const downtimeCount = async () =>
-    Number(
-      (
-        await t.runtime.db.kysely
-          .selectFrom("downtimes")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const downtimeCount = () => rowCount(t.runtime, "downtimes");
 
   test("an operator starts a downtime now; the machine goes down; ending it restores the status before", async () => {
     const { machines } = await createLineWithMachines(t, 1);

@@ -9,6 +9,7 @@ import pg from "pg";
 import { systemContext } from "../src/access/context.ts";
 import { buildApp } from "../src/app.ts";
 import { loadConfig, type Config } from "../src/config.ts";
+import type { Database } from "../src/db/schema.ts";
 import { startRuntime, type Runtime } from "../src/runtime.ts";
 
 /**
@@ -135,6 +136,15 @@ export async function graphql(
   const res = await app.inject({ method: "POST", url: "/graphql", headers, payload: { query, variables } });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies of every shape
   return { status: res.statusCode, body: res.json<{ data?: Record<string, any> | null; errors?: any[] }>() };
+}
+
+/** Number of rows in a table, straight from the database. */
+export async function rowCount(runtime: Runtime, table: keyof Database): Promise<number> {
+  const row = await runtime.db.kysely
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** Number of audit entries, straight from the table. */

@@ -8,6 +8,7 @@ import {
   graphql,
   restClient,
   type TestApp,
+  rowCount,
 } from "./helpers.ts";
 
 interface Step {
@@ -74,15 +75,7 @@ forEachBackend("maintenance logs", (backend) => {
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.id as string;
   };
-  const logCount = async () =>
-    Number(
-      (
-        await t.runtime.db.kysely
-          .selectFrom("maintenance_logs")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const logCount = () => rowCount(t.runtime, "maintenance_logs");
   const completedLog = async (tool: string, api = technician, extra: Record<string, unknown> = {}) => {
     const res = await api.post("/api/v1/maintenance-logs", {
       tool_id: tool,

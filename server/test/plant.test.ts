@@ -8,6 +8,7 @@ import {
   graphql,
   restClient,
   type TestApp,
+  rowCount,
 } from "./helpers.ts";
 
 forEachBackend("plant: lines and machines", (backend) => {
@@ -19,15 +20,7 @@ forEachBackend("plant: lines and machines", (backend) => {
   });
   after(() => t.close());
 
-  const count = async (table: "lines" | "machines") =>
-    Number(
-      (
-        await t.runtime.db.kysely
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: "lines" | "machines") => rowCount(t.runtime, table);
 
   test("an engineer creates a line and machines on it; each write is audited", async () => {
     const engineer = restClient(t.app, (await t.userWithRole("engineer")).auth);

@@ -9,6 +9,7 @@ import {
   graphql,
   restClient,
   type TestApp,
+  rowCount,
 } from "./helpers.ts";
 
 forEachBackend("repairs", (backend) => {
@@ -25,15 +26,7 @@ forEachBackend("repairs", (backend) => {
   });
   after(() => t.close());
 
-  const repairCount = async () =>
-    Number(
-      (
-        await t.runtime.db.kysely
-          .selectFrom("repairs")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const repairCount = () => rowCount(t.runtime, "repairs");
 
   test("a technician records a repair: the line comes from the machine, the actor from the token", async () => {
     const { line, machines } = await createLineWithMachines(t, 1);

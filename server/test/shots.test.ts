@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { shotsRepo } from "../src/modules/shots/repo.ts";
-import { createLineWithMachines, createTestApp, forEachBackend, graphql, restClient, type TestApp } from "./helpers.ts";
+import {
+  createLineWithMachines,
+  createTestApp,
+  forEachBackend,
+  graphql,
+  restClient,
+  type TestApp,
+  rowCount,
+} from "./helpers.ts";
 
 let counter = 0;
 
@@ -27,15 +35,7 @@ forEachBackend("shots", (backend) => {
     return res.body.id as string;
   };
   const lifetime = async (id: string) => (await admin.get(`/api/v1/tools/${id}`)).body.lifetime_shots as number;
-  const entryCount = async () =>
-    Number(
-      (
-        await t.runtime.db.kysely
-          .selectFrom("shot_entries")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const entryCount = () => rowCount(t.runtime, "shot_entries");
 
   test("counts add up; totals become deltas; a lower total is a counter reset, never negative", async () => {
     const id = await newTool(1000);

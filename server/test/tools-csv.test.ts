@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { csvLine, parseCsv } from "../src/http/csv.ts";
-import { createLineWithMachines, createTestApp, forEachBackend, restClient, type TestApp } from "./helpers.ts";
+import {
+  createLineWithMachines,
+  createTestApp,
+  forEachBackend,
+  restClient,
+  type TestApp,
+  rowCount,
+} from "./helpers.ts";
 
 describe("CSV", () => {
   test("quotes, doubled quotes, commas and line breaks survive a round trip", () => {
@@ -36,15 +43,7 @@ forEachBackend("tools CSV", (backend) => {
       headers: { ...auth, "content-type": "text/csv" },
       payload: csv,
     });
-  const toolCount = async () =>
-    Number(
-      (
-        await t.runtime.db.kysely
-          .selectFrom("tools")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const toolCount = () => rowCount(t.runtime, "tools");
 
   test("import creates and updates by asset number; a dry run stores nothing; export gives it back", async () => {
     const csv = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { auditCount, createTestApp, forEachBackend, graphql, type TestApp } from "./helpers.ts";
+import { auditCount, createTestApp, forEachBackend, graphql, type TestApp, rowCount } from "./helpers.ts";
 
 forEachBackend("users", (backend) => {
   let t: TestApp;
@@ -11,15 +11,7 @@ forEachBackend("users", (backend) => {
 
   const create = (payload: unknown, headers = t.adminAuth) =>
     t.app.inject({ method: "POST", url: "/api/v1/users", headers, payload: payload as object });
-  const userCount = async () =>
-    Number(
-      (
-        await t.runtime.db.kysely
-          .selectFrom("users")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const userCount = () => rowCount(t.runtime, "users");
 
   test("an admin creates a user; the password never comes back; the write is audited", async () => {
     const auditBefore = await auditCount(t.runtime, "user.create");
