@@ -321,6 +321,17 @@ export interface MaintenanceActionRequestsTable {
   created_at: Timestamp;
 }
 
+/** Pre-aggregated downtime minutes and counts by start day or month (migration 0006, kept by triggers). */
+export interface DowntimeTotalsTable {
+  bucket: string;
+  line_id: string;
+  category: string;
+  /** The reason id, or '' for none. */
+  reason_key: string;
+  minutes: number;
+  count: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -333,6 +344,8 @@ export interface Database {
   failure_codes: FailureCodesTable;
   downtime_reasons: DowntimeReasonsTable;
   downtimes: DowntimesTable;
+  downtime_day_totals: DowntimeTotalsTable;
+  downtime_month_totals: DowntimeTotalsTable;
   repairs: RepairsTable;
   tools: ToolsTable;
   tool_mounts: ToolMountsTable;

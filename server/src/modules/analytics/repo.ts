@@ -21,43 +21,100 @@ export interface DowntimeTotals {
   count: number;
 }
 
+/** Whole UTC days inside a period: the part that the pre-aggregated totals can answer. */
+interface Interior {
+  from: string;
+  to: string;
+}
+
+const DAY_MS = 86_400_000;
+
 /**
  * The KPI arithmetic in SQL (docs/kpis.md). Downtimes are clipped to the period; an ongoing
  * one runs to the period's end (which is never later than now). Rows wholly inside the period
  * use their stored duration, so only the few that straddle a bound need date arithmetic.
+ *
+ * Line and plant figures over whole days read the pre-aggregated day and month totals
+ * (migration 0006) for the downtimes that started in those days, and only the few rows near
+ * the period's bounds from `downtimes` itself: see "How long periods are computed" in
+ * docs/kpis.md. Machine figures always read the rows; one machine has few.
  */
 export function analyticsRepo(db: Db) {
   const d = dialectSql(db.dialect);
   const k = db.kysely;
 
+  function rows(scope: Scope) {
+    let q = k
+      .selectFrom("downtimes")
+      .select(["start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"])
+      .where("deleted_at", "is", null);
+    if ("machineId" in scope) q = q.where("machine_id", "=", scope.machineId);
+    else if ("lineId" in scope) q = q.where("line_id", "=", scope.lineId);
+    return q;
+  }
+
+  /** Rows counted as they are: clipped minutes, a count of one. */
+  const whole = sql<number>`0`.as("adjust");
+  /** Rows already counted whole in the totals, that only correct them: minutes beyond the period, no count. */
+  const correction = sql<number>`1`.as("adjust");
+
   /**
-   * The downtimes that overlap the period, found through three index ranges: those that start
-   * inside it, those that started before (but not longer before than the longest downtime on
-   * record) and ended after its start, and those that started before and are still going.
+   * The downtimes that started before the period and reach into it, through two index ranges:
+   * those that ended after its start (but started no longer before it than the longest
+   * downtime on record lasted) and those still going.
    */
-  function overlapping(scope: Scope, period: Period, earliestStart: string) {
+  function startedBefore(scope: Scope, period: Period, longestMinutes: number) {
     const from = d.timestamp(period.from);
-    const to = d.timestamp(period.to);
-    const base = () => {
-      let q = k
-        .selectFrom("downtimes")
-        .select(["start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"])
-        .where("deleted_at", "is", null);
-      if ("machineId" in scope) q = q.where("machine_id", "=", scope.machineId);
-      else if ("lineId" in scope) q = q.where("line_id", "=", scope.lineId);
-      return q;
-    };
-    return base()
-      .where("start_datetime", ">=", from)
-      .where("start_datetime", "<", to)
+    return rows(scope)
+      .select(whole)
+      .where("start_datetime", ">=", d.timestamp(minutesBefore(period.from, longestMinutes)))
+      .where("start_datetime", "<", from)
+      .where("end_datetime", ">", from)
+      .unionAll(rows(scope).select(whole).where("start_datetime", "<", from).where("end_datetime", "is", null));
+  }
+
+  /** Every downtime overlapping the period, read from the rows. */
+  function overlappingRows(scope: Scope, period: Period, longestMinutes: number) {
+    return rows(scope)
+      .select(whole)
+      .where("start_datetime", ">=", d.timestamp(period.from))
+      .where("start_datetime", "<", d.timestamp(period.to))
+      .unionAll(startedBefore(scope, period, longestMinutes));
+  }
+
+  /**
+   * What the totals of the interior's days leave out or get wrong, read from the rows: the
+   * downtimes that started in the partial days at either end, those that started before the
+   * period, the ongoing ones that started in the interior (the totals hold finished ones only),
+   * and corrections for finished ones that started in the interior but ran past the period's end.
+   */
+  function rowsAroundInterior(scope: Scope, period: Period, interior: Interior, longestMinutes: number) {
+    const ranFrom = [interior.from, minutesBefore(period.to, longestMinutes)].sort()[1]!;
+    return rows(scope)
+      .select(whole)
+      .where("start_datetime", ">=", d.timestamp(period.from))
+      .where("start_datetime", "<", d.timestamp(interior.from))
       .unionAll(
-        base()
-          // No finished downtime lasts longer than the longest on record: this bounds the scan.
-          .where("start_datetime", ">=", d.timestamp(earliestStart))
-          .where("start_datetime", "<", from)
-          .where("end_datetime", ">", from),
+        rows(scope)
+          .select(whole)
+          .where("start_datetime", ">=", d.timestamp(interior.to))
+          .where("start_datetime", "<", d.timestamp(period.to)),
       )
-      .unionAll(base().where("start_datetime", "<", from).where("end_datetime", "is", null));
+      .unionAll(
+        rows(scope)
+          .select(whole)
+          .where("start_datetime", ">=", d.timestamp(interior.from))
+          .where("start_datetime", "<", d.timestamp(interior.to))
+          .where("end_datetime", "is", null),
+      )
+      .unionAll(
+        rows(scope)
+          .select(correction)
+          .where("start_datetime", ">=", d.timestamp(ranFrom))
+          .where("start_datetime", "<", d.timestamp(interior.to))
+          .where("end_datetime", ">", d.timestamp(period.to)),
+      )
+      .unionAll(startedBefore(scope, period, longestMinutes));
   }
 
   function clippedMinutes(period: Period): Expression<number> {
@@ -69,39 +126,107 @@ export function analyticsRepo(db: Db) {
       else ${d.minutesBetween(d.greatest(start, from), d.least(sql`coalesce(${end}, ${to})`, to))} end`;
   }
 
+  /** Groups row sources by category, reason and whether they started inside the period. */
+  async function grouped(
+    source: ReturnType<typeof overlappingRows> | ReturnType<typeof rowsAroundInterior>,
+    period: Period,
+  ): Promise<DowntimeTotals[]> {
+    const minutes = clippedMinutes(period);
+    const startedInside = sql<number>`case when o.start_datetime >= ${d.timestamp(period.from)} then 1 else 0 end`;
+    const result = await k
+      .selectFrom(source.as("o"))
+      .select([
+        "o.category as category",
+        "o.reason_id as reason_id",
+        startedInside.as("started_inside"),
+        sql<number>`sum(case when o.adjust = 1 then ${minutes} - o.duration_minutes else ${minutes} end)`.as("minutes"),
+        sql<number>`sum(1 - o.adjust)`.as("count"),
+      ])
+      // By position: PostgreSQL would not see the select's parameterised expression as the same one.
+      .groupBy([sql`1`, sql`2`, sql`3`])
+      .execute();
+    return result.map((r) => ({
+      category: r.category,
+      reason_id: r.reason_id,
+      started_inside: Number(r.started_inside) === 1,
+      minutes: Number(r.minutes ?? 0),
+      count: Number(r.count),
+    }));
+  }
+
+  /**
+   * Finished downtimes that started in the interior, from the totals: whole months from the
+   * month table, the days before and after them from the day table.
+   */
+  async function interiorTotals(scope: Scope, interior: Interior): Promise<DowntimeTotals[]> {
+    const totals = (table: "downtime_day_totals" | "downtime_month_totals", from: string, to: string) => {
+      let q = k
+        .selectFrom(table)
+        .select(["category", "reason_key", "minutes", "count"])
+        .where("bucket", ">=", from)
+        .where("bucket", "<", to);
+      if ("lineId" in scope) q = q.where("line_id", "=", scope.lineId);
+      return q;
+    };
+    const day = (iso: string) => iso.slice(0, 10);
+    const month = (iso: string) => iso.slice(0, 7);
+    const firstMonth = day(interior.from).endsWith("-01") ? interior.from : nextMonthStart(interior.from);
+    const lastMonth = `${month(interior.to)}-01T00:00:00.000Z`;
+    const source =
+      firstMonth < lastMonth
+        ? totals("downtime_month_totals", month(firstMonth), month(lastMonth))
+            .unionAll(totals("downtime_day_totals", day(interior.from), day(firstMonth)))
+            .unionAll(totals("downtime_day_totals", day(lastMonth), day(interior.to)))
+        : totals("downtime_day_totals", day(interior.from), day(interior.to));
+    const result = await k
+      .selectFrom(source.as("t"))
+      .select([
+        "t.category as category",
+        "t.reason_key as reason_key",
+        sql<number>`sum(t.minutes)`.as("minutes"),
+        sql<number>`sum(t.count)`.as("count"),
+      ])
+      .groupBy(["t.category", "t.reason_key"])
+      .execute();
+    return result
+      .map((r) => ({
+        category: r.category,
+        reason_id: r.reason_key === "" ? null : r.reason_key,
+        started_inside: true,
+        minutes: Number(r.minutes),
+        count: Number(r.count),
+      }))
+      .filter((r) => r.count !== 0);
+  }
+
+  async function longestDowntimeMinutes(): Promise<number> {
+    const longest = await k
+      .selectFrom("downtimes")
+      .select((eb) => eb.fn.max("duration_minutes").as("minutes"))
+      .executeTakeFirst();
+    return Math.ceil(Number(longest?.minutes ?? 0) + 1);
+  }
+
   return {
     /**
-     * One pass over the overlapping downtimes, grouped by category, reason and whether they
-     * started inside the period: few groups, no join. The service classifies failures and
-     * rolls reasons up with the small reason catalogue.
+     * Clipped minutes and counts of the downtimes overlapping the period, by category, reason
+     * and whether they started inside it: few groups. The service classifies failures and rolls
+     * reasons up with the small reason catalogue.
      */
     async totals(scope: Scope, period: Period): Promise<DowntimeTotals[]> {
-      const minutes = clippedMinutes(period);
-      const longest = await k
-        .selectFrom("downtimes")
-        .select((eb) => eb.fn.max("duration_minutes").as("minutes"))
-        .executeTakeFirst();
-      const earliestStart = new Date(Date.parse(period.from) - Math.ceil(Number(longest?.minutes ?? 0) + 1) * 60_000);
-      const startedInside = sql<number>`case when o.start_datetime >= ${d.timestamp(period.from)} then 1 else 0 end`;
-      const rows = await k
-        .selectFrom(overlapping(scope, period, earliestStart.toISOString()).as("o"))
-        .select([
-          "o.category as category",
-          "o.reason_id as reason_id",
-          startedInside.as("started_inside"),
-          sql<number>`sum(${minutes})`.as("minutes"),
-          sql<number>`count(*)`.as("count"),
-        ])
-        // By position: PostgreSQL would not see the select's parameterised expression as the same one.
-        .groupBy([sql`1`, sql`2`, sql`3`])
-        .execute();
-      return rows.map((r) => ({
-        category: r.category,
-        reason_id: r.reason_id,
-        started_inside: Number(r.started_inside) === 1,
-        minutes: Number(r.minutes ?? 0),
-        count: Number(r.count),
-      }));
+      const longest = await longestDowntimeMinutes();
+      const interior = "machineId" in scope ? null : wholeDaysOf(period);
+      if (!interior) return grouped(overlappingRows(scope, period, longest), period);
+      const [around, inside] = await Promise.all([
+        grouped(rowsAroundInterior(scope, period, interior, longest), period),
+        interiorTotals(scope, interior),
+      ]);
+      return mergeTotals([...around, ...inside]);
+    },
+
+    /** The same figures from the rows alone, never the totals: the reference the tests compare with. */
+    async totalsFromRows(scope: Scope, period: Period): Promise<DowntimeTotals[]> {
+      return grouped(overlappingRows(scope, period, await longestDowntimeMinutes()), period);
     },
 
     /**
@@ -126,4 +251,34 @@ export function analyticsRepo(db: Db) {
       return { machines: Number(row.machines), minutes: Number(row.minutes ?? 0) };
     },
   };
+}
+
+function minutesBefore(iso: string, minutes: number): string {
+  return new Date(Date.parse(iso) - minutes * 60_000).toISOString();
+}
+
+function nextMonthStart(iso: string): string {
+  const at = new Date(iso);
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)).toISOString();
+}
+
+/** The whole UTC days inside the period, or null when there is not one. */
+function wholeDaysOf(period: Period): Interior | null {
+  const from = Math.ceil(Date.parse(period.from) / DAY_MS) * DAY_MS;
+  const to = Math.floor(Date.parse(period.to) / DAY_MS) * DAY_MS;
+  return to - from >= DAY_MS ? { from: new Date(from).toISOString(), to: new Date(to).toISOString() } : null;
+}
+
+/** Adds up groups that share category, reason and started-inside. */
+function mergeTotals(totals: DowntimeTotals[]): DowntimeTotals[] {
+  const merged = new Map<string, DowntimeTotals>();
+  for (const t of totals) {
+    const key = `${t.category}\u0000${t.reason_id ?? ""}\u0000${t.started_inside}`;
+    const into = merged.get(key);
+    if (into) {
+      into.minutes += t.minutes;
+      into.count += t.count;
+    } else merged.set(key, { ...t });
+  }
+  return [...merged.values()];
 }
