@@ -17,6 +17,7 @@ import pg from "pg";
 import { loadConfig } from "../server/src/config.ts";
 import { openDatabase, type Db } from "../server/src/db/index.ts";
 import { migrateToLatest } from "../server/src/db/migrate.ts";
+import { backfillDowntimeTotals } from "../server/src/db/migrations/0006_downtime_totals.ts";
 
 export interface PlantOptions {
   seed: number;
@@ -935,6 +936,9 @@ async function insertPostgres(
       await flush();
     };
     await client.query("begin");
+    // A bulk load, as a restore would do it: row triggers off (the downtime totals are rebuilt once
+    // afterwards, in generatePlant), which makes the load about four times faster.
+    await client.query("set local session_replication_role = replica");
     await batchInsert("downtimes", DOWNTIME_COLUMNS, downtimeRows(plant, reasonIds, ids));
     await batchInsert("repairs", REPAIR_COLUMNS, repairRows(plant, ids));
     await client.query("commit");
@@ -974,7 +978,11 @@ export async function generatePlant(
   }
   const insertStart = performance.now();
   if (target.kind === "sqlite") insertSqlite(sqliteFile(target), plant, reasonIds, idLists);
-  else await insertPostgres(target.url, target.schema, plant, reasonIds, idLists);
+  else {
+    await insertPostgres(target.url, target.schema, plant, reasonIds, idLists);
+    const db = await openDatabase(configFor(target).database);
+    await backfillDowntimeTotals(db.kysely, db.dialect).finally(() => db.close());
+  }
   const inserted = performance.now();
   const rows = plant.d.start.length + plant.r.start.length;
   log(
@@ -991,7 +999,9 @@ export async function generatePlant(
   } else {
     const client = new pg.Client({ connectionString: target.url, options: `-c search_path=${target.schema}` });
     await client.connect();
-    await client.query("vacuum analyze lines, machines, downtimes, repairs");
+    await client.query(
+      "vacuum analyze lines, machines, downtimes, repairs, downtime_day_totals, downtime_month_totals",
+    );
     await client.end();
   }
   const finished = performance.now();

@@ -219,7 +219,7 @@ forEachBackend("Downtime totals (pre-aggregation)", (backend) => {
       );
     const kept = await snapshot();
     assert.ok(kept[0]!.length > 100 && kept[1]!.length > 10, "the history fills both tables");
-    await backfillDowntimeTotals(kysely as never, t.runtime.db.dialect);
+    await backfillDowntimeTotals(kysely, t.runtime.db.dialect);
     assert.deepEqual(await snapshot(), kept);
   });
 

@@ -64,7 +64,7 @@ function bucketOf(dialect: DialectName, start: RawBuilder<unknown>, chars: numbe
 }
 
 /** Rebuilds every total from the rows (the migration's first fill; tests use it to check the triggers). */
-export async function backfillDowntimeTotals(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+export async function backfillDowntimeTotals<DB>(db: Kysely<DB>, dialect: DialectName): Promise<void> {
   for (const { table, chars } of TOTALS_TABLES) {
     await sql`delete from ${sql.table(table)}`.execute(db);
     const bucket = bucketOf(dialect, sql.ref("start_datetime"), chars);
