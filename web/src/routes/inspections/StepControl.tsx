@@ -10,6 +10,13 @@ const choice =
   "flex min-h-20 flex-1 items-center justify-center gap-3 rounded-2xl border-4 px-6 text-2xl font-bold focus-visible:outline-4 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:cursor-not-allowed disabled:opacity-60";
 const idle = "border-slate-300 bg-white text-slate-800 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100";
 
+/** A number outside its limits: the whole field red, text included, in both themes. */
+const outsideClass = controlClass
+  .split(" ")
+  .filter((c) => !/^(dark:)?(bg|text|border)-/.test(c))
+  .concat("border-2 border-red-600 bg-red-50 text-red-700 dark:border-red-400 dark:bg-red-950 dark:text-red-300")
+  .join(" ");
+
 /** The limits of a number step in words: "0 – 5 °C", "at least 4 l/min". */
 export function useLimitText(): (step: Step) => string | null {
   const { t } = useTranslation();
@@ -108,7 +115,7 @@ export function StepControl({
                 const parsed = parseDecimal(e.target.value);
                 onChange({ ...answer, raw: e.target.value, value: parsed.ok ? parsed.value : null });
               }}
-              className={`${controlClass} max-w-60 min-h-16 text-3xl font-bold ${wrong ? "bg-red-50 text-red-700 dark:bg-red-950 dark:text-red-300" : ""}`}
+              className={`${wrong ? outsideClass : controlClass} max-w-60 min-h-16 text-3xl font-bold`}
             />
             {step.unit && <span className="text-2xl font-semibold">{step.unit}</span>}
           </div>
