@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { adminToken, createUser, logIn, post, unique } from "./helpers";
+import { type Page } from "@playwright/test";
+import { ADMIN, adminToken, createPlant, createUser, logIn, post, unique } from "./helpers";
 
 test.use({ colorScheme: "light" });
 
@@ -157,4 +158,46 @@ test("a draft keeps its answers when the page is opened again", async ({ page, r
   await page.reload();
   await expect(page.getByTestId("step-chip").nth(0)).toHaveAttribute("data-state", "done");
   await expect(page.getByTestId("step-chip").nth(1)).toHaveAttribute("data-state", "failed");
+});
+
+async function expectTabletFit(page: Page) {
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+  const heights = await page
+    .locator("main button:visible, main a:visible, nav a:visible")
+    .evaluateAll((els) => els.map((el) => ({ text: el.textContent, height: el.getBoundingClientRect().height })));
+  for (const target of heights) expect(target.height, target.text ?? "").toBeGreaterThanOrEqual(48);
+}
+
+test("at 768×1024 the tool page and an inspection step fit, with 48 px targets, in Russian too", async ({
+  page,
+  request,
+}) => {
+  const { token, machine } = await createPlant(request);
+  const { tool, checklist } = await setUp(request);
+  await post(request, token, `/api/v1/tools/${tool.id}/maintenance-plans`, {
+    name: "Full cleaning of the cooling channels and the hot runner",
+    activity: "cleaning",
+    interval_shots: 100_000,
+    interval_days: 30,
+  });
+  await post(request, token, `/api/v1/tools/${tool.id}/mount`, { machine_id: machine.id });
+  await post(request, token, `/api/v1/tools/${tool.id}/shots`, { count: 123_456 });
+
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await logIn(page, ADMIN, `/tools/${tool.id}`);
+  await expect(page.getByTestId("plan-status")).toHaveText("⚠ Overdue");
+  await expect(page.getByTestId("tool-machine")).toContainText(machine.code);
+  await expectTabletFit(page);
+
+  await page.getByTestId("start-inspection").getByLabel("Checklist").selectOption({ label: checklist });
+  await page.getByRole("button", { name: "Start inspection" }).click();
+  await expect(page.getByTestId("step")).toBeVisible();
+  await page.getByRole("radio", { name: "Русский" }).check();
+  await expect(page.getByTestId("step")).toContainText("Шаг 1 из 5");
+  await expectTabletFit(page);
+  await page.getByRole("button", { name: /Шаг 3/ }).click();
+  await page.getByTestId("number-input").fill("12");
+  await expect(page.getByTestId("limit-warning")).toHaveText("Вне пределов (0 – 5 °C)");
+  await expectTabletFit(page);
+  await page.getByRole("radio", { name: "English" }).check();
 });

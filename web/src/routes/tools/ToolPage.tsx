@@ -106,7 +106,7 @@ function ToolFacts({ tool }: { tool: Tool }) {
       tool.machine ? (
         <Link
           to={`/plant/machines/${tool.machine.id}`}
-          className="font-semibold text-blue-700 underline-offset-2 hover:underline dark:text-blue-400"
+          className="inline-flex min-h-12 items-center font-semibold text-blue-700 underline-offset-2 hover:underline dark:text-blue-400"
         >
           {tool.machine.code} — {tool.machine.name}
         </Link>
