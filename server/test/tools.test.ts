@@ -57,6 +57,31 @@ forEachBackend("tools", (backend) => {
     assert.equal(updated.body.active_cavities, 3);
   });
 
+  test("the list filters by part of the location, any case, over REST and GraphQL", async () => {
+    const place = `Rack-${++toolCounter}`;
+    const inRack = await newTool({ location: `${place} shelf 2` });
+    await newTool({ location: "Press hall" });
+    const rest = await admin.get(`/api/v1/tools?location=${encodeURIComponent(place.toLowerCase())}`);
+    assert.equal(rest.status, 200);
+    assert.deepEqual(
+      rest.body.items.map((x: { id: string }) => x.id),
+      [inRack.id],
+    );
+    // LIKE wildcards are literal: "%" finds only locations that contain one.
+    assert.equal((await admin.get("/api/v1/tools?location=%25")).body.items.length, 0);
+    assert.equal((await admin.get(`/api/v1/tools?location=${"x".repeat(201)}`)).status, 422);
+    const gql = await graphql(
+      t.app,
+      "query Tools($location: String) { tools(location: $location) { edges { node { id } } } }",
+      { location: place.toUpperCase() },
+      t.adminAuth,
+    );
+    assert.deepEqual(
+      gql.body.data!.tools.edges.map((e: { node: { id: string } }) => e.node.id),
+      [inRack.id],
+    );
+  });
+
   test("bad input is a 422 with field details; duplicates are 409; nothing is stored", async () => {
     const tool = await newTool();
     for (const [payload, field] of [

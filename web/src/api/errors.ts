@@ -10,7 +10,8 @@ import { isGraphQLError, type GraphQLErrorEntry } from "./graphql";
 
 type Detail = NonNullable<NonNullable<GraphQLErrorEntry["extensions"]>["details"]>[number];
 
-function details(error: unknown): Detail[] {
+/** The field-level details of a failed request (none for other failures). */
+export function errorDetails(error: unknown): Detail[] {
   if (!isGraphQLError(error)) return [];
   return error.errors.flatMap((e) => e.extensions?.details ?? []);
 }
@@ -36,12 +37,30 @@ export function detailText(t: TFunction, detail: Detail): string {
       return t("errors.details.alreadyLinked");
     case "overlap":
       return t("errors.details.overlap");
+    case "wrong_password":
+      return t("errors.details.wrongPassword");
+    case "mounted":
+      return t("errors.details.mounted");
+    case "not_mounted":
+      return t("errors.details.notMounted");
+    case "machine_occupied":
+      return t("errors.details.machineOccupied");
+    case "in_maintenance":
+      return t("errors.details.inMaintenance");
+    case "retired":
+      return t("errors.details.retired");
+    case "required_step_missing":
+      return t("errors.details.requiredStep");
     case "invalid_format":
       if (/letters, digits/.test(detail.message)) return t("errors.details.codeFormat");
       break;
-    case "too_small":
+    case "too_small": {
       if (detail.message === "must not be empty") return t("errors.details.required");
+      const least = /^must be at least (\d+)$/.exec(detail.message);
+      if (least) return t("errors.details.atLeast", { min: least[1] });
+      if (detail.message === "must not be negative") return t("errors.details.notNegative");
       break;
+    }
   }
   return detail.message;
 }
@@ -58,11 +77,11 @@ export function errorText(t: TFunction, error: unknown): string {
       return t("errors.notFound");
     case "CONFLICT": {
       // A conflict names what clashed: say that, not just "conflict".
-      const [first] = details(error);
+      const [first] = errorDetails(error);
       return first ? detailText(t, first) : error.message;
     }
     case "BAD_USER_INPUT": {
-      const all = details(error);
+      const all = errorDetails(error);
       if (all.length === 0) return error.message;
       return `${t("errors.invalid")} ${all.map((d) => detailText(t, d)).join("; ")}`;
     }
@@ -76,7 +95,7 @@ export function errorText(t: TFunction, error: unknown): string {
  */
 export function fieldErrors(t: TFunction, error: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const detail of details(error)) {
+  for (const detail of errorDetails(error)) {
     const field = detail.field.split(".").pop() ?? detail.field;
     out[field] ??= detailText(t, detail);
   }

@@ -11,7 +11,23 @@ export const keys = {
   recentDowntimes: (machineId: string) => ["recentDowntimes", machineId] as const,
   kpis: ["kpis"] as const,
   reasonTree: ["reasonTree"] as const,
+  /** Every page of the registry list, whatever the filter. */
+  toolLists: ["tools"] as const,
+  tools: (filter: object) => ["tools", filter] as const,
+  tool: (id: string) => ["tool", id] as const,
+  toolHistory: (id: string) => ["toolHistory", id] as const,
+  checklistTemplates: (appliesTo: string) => ["checklistTemplates", appliesTo] as const,
+  maintenanceLog: (id: string) => ["maintenanceLog", id] as const,
 };
+
+/** After a tool changed (shots, mount, status, a log): its page, its history and the registry list. */
+export function refreshTool(client: QueryClient, toolId: string): Promise<unknown> {
+  return Promise.all([
+    client.invalidateQueries({ queryKey: keys.tool(toolId) }),
+    client.invalidateQueries({ queryKey: keys.toolHistory(toolId) }),
+    client.invalidateQueries({ queryKey: keys.toolLists }),
+  ]);
+}
 
 /**
  * After a machine's downtime or repair changed: its page, its history, the figures and the

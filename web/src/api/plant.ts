@@ -16,12 +16,12 @@ export interface Page<T> {
   endCursor: string | null;
 }
 
-interface Connection<T> {
+export interface Connection<T> {
   edges: { node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-function flatten<T>(connection: Connection<T>): Page<T> {
+export function flatten<T>(connection: Connection<T>): Page<T> {
   return {
     items: connection.edges.map((e) => e.node),
     hasNextPage: connection.pageInfo.hasNextPage,
@@ -29,7 +29,7 @@ function flatten<T>(connection: Connection<T>): Page<T> {
   };
 }
 
-const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
+export const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
 
 // ---------------------------------------------------------------- lines and machines
 

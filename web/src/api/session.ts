@@ -6,6 +6,7 @@
  * the browser offers one (secure contexts only).
  */
 import { graphql, GraphQLRequestError, isGraphQLError, type Variables } from "./graphql";
+import { rest } from "./rest";
 
 export const REFRESH_TOKEN_KEY = "hom.refreshToken";
 /** Refresh this many seconds before the access token expires. */
@@ -16,7 +17,7 @@ const RETRY_SECONDS = 30;
 const LOGIN = `mutation Login($u:String!,$p:String!){ login(username:$u,password:$p){ accessToken refreshToken expiresIn tokenType } }`;
 const REFRESH = `mutation Refresh($t:String!){ refreshToken(refreshToken:$t){ accessToken refreshToken expiresIn } }`;
 const LOGOUT = `mutation Logout($t:String){ logout(refreshToken:$t) }`;
-const ME = `query Me { me { id username fullName role locale } }`;
+const ME = `query Me { me { id username fullName role locale permissions } }`;
 
 export interface Me {
   id: string;
@@ -24,6 +25,8 @@ export interface Me {
   fullName: string | null;
   role: string;
   locale: string;
+  /** What the role allows (the server's matrix, docs/permissions.md). */
+  permissions: string[];
 }
 
 interface TokenPair {
@@ -134,10 +137,10 @@ export function refresh(): Promise<void> {
 }
 
 /**
- * A GraphQL call as the logged-in user. On UNAUTHENTICATED (expired access token) it
- * refreshes once and retries; if that fails too, the session ends and listeners hear "expired".
+ * A call as the logged-in user. On UNAUTHENTICATED (expired access token) it refreshes once
+ * and retries; if that fails too, the session ends and listeners hear "expired".
  */
-export async function request<T>(query: string, variables: Variables = {}): Promise<T> {
+async function authorized<T>(call: (token: string | null) => Promise<T>): Promise<T> {
   const started = generation;
   const refreshOrEnd = async () => {
     try {
@@ -151,18 +154,28 @@ export async function request<T>(query: string, variables: Variables = {}): Prom
   if (!accessToken) await refreshOrEnd();
   const sent = accessToken;
   try {
-    return await graphql<T>(query, variables, { token: sent });
+    return await call(sent);
   } catch (error) {
     if (!isGraphQLError(error, "UNAUTHENTICATED")) throw error;
   }
   // Another call may already have refreshed while this one was under way.
   if (accessToken === sent) await refreshOrEnd();
   try {
-    return await graphql<T>(query, variables, { token: accessToken });
+    return await call(accessToken);
   } catch (error) {
     if (isGraphQLError(error, "UNAUTHENTICATED")) endIfCurrent(started, "expired");
     throw error;
   }
+}
+
+/** A GraphQL call as the logged-in user (see `authorized`). */
+export function request<T>(query: string, variables: Variables = {}): Promise<T> {
+  return authorized((token) => graphql<T>(query, variables, { token }));
+}
+
+/** A REST call as the logged-in user, for what GraphQL does not carry (CSV files). */
+export function restRequest<T>(method: string, path: string, body: string, contentType: string): Promise<T> {
+  return authorized((token) => rest<T>(method, path, body, contentType, token));
 }
 
 /** Logs in; on success the new session replaces any previous one. */

@@ -1,8 +1,9 @@
 /**
- * The signed-in user and what their role lets them do. The server decides (and refuses with
- * FORBIDDEN); the app only hides what would be refused. `me` tells the role, not the
- * permissions, so the built-in ladder of SPEC §2 is mirrored here: each role includes the one
- * before it. An unknown (custom) role is treated as read-only.
+ * The signed-in user and what they may do. The server decides (and refuses with FORBIDDEN);
+ * the app only hides what would be refused. `me.permissions` is the server's permission matrix
+ * for the user's role (docs/permissions.md), so custom roles get exactly their buttons. Without
+ * it (an older server) the built-in ladder of SPEC §2 is mirrored: each role includes the one
+ * before it, and an unknown role is read-only.
  */
 import { createContext, useContext } from "react";
 import type { Me } from "../api/session";
@@ -18,15 +19,45 @@ export function atLeast(role: string, minimum: Role): boolean {
   return isRole(role) && ROLES.indexOf(role) >= ROLES.indexOf(minimum);
 }
 
+/** The permissions the screens ask about, with the lowest built-in role that has each. */
+const LADDER = {
+  "downtimes:operate": "operator",
+  "shots:write": "operator",
+  "repairs:write": "technician",
+  "maintenance:write": "technician",
+  "tools:mount": "technician",
+  "plant:write": "engineer",
+  "tools:write": "engineer",
+} as const satisfies Record<string, Role>;
+type Permission = keyof typeof LADDER;
+
+export interface UserAccess {
+  role: string;
+  permissions?: readonly string[] | null;
+}
+
+function allows(user: UserAccess, permission: Permission): boolean {
+  if (user.permissions) return user.permissions.includes(permission);
+  return atLeast(user.role, LADDER[permission]);
+}
+
 /** What the screens ask, named by the action rather than the role. */
-export function abilities(role: string) {
+export function abilities(user: UserAccess) {
   return {
     /** Start and end downtimes, pick their reason. */
-    operateDowntimes: atLeast(role, "operator"),
+    operateDowntimes: allows(user, "downtimes:operate"),
     /** Create, edit and close repairs. */
-    writeRepairs: atLeast(role, "technician"),
+    writeRepairs: allows(user, "repairs:write"),
     /** Create and edit lines and machines. */
-    writePlant: atLeast(role, "engineer"),
+    writePlant: allows(user, "plant:write"),
+    /** Register and edit tools, change their status, import the registry from CSV. */
+    writeTools: allows(user, "tools:write"),
+    /** Mount and unmount tools. */
+    mountTools: allows(user, "tools:mount"),
+    /** Record shot counts by hand. */
+    recordShots: allows(user, "shots:write"),
+    /** Start, fill in, complete and sign maintenance logs (inspections). */
+    writeMaintenance: allows(user, "maintenance:write"),
   };
 }
 export type Abilities = ReturnType<typeof abilities>;
@@ -40,5 +71,5 @@ export function useUser(): Me {
 }
 
 export function useAbilities(): Abilities {
-  return abilities(useUser().role);
+  return abilities(useUser());
 }

@@ -83,3 +83,36 @@ export function CategoryBadge({ category }: { category: string }) {
     </Badge>
   );
 }
+
+const TOOL_TONE: Record<string, Tone> = { active: "green", in_maintenance: "amber", stored: "blue", retired: "slate" };
+/** Plan colours run with urgency: fine, soon, now, late. */
+const PLAN_TONE: Record<string, Tone> = { not_due: "green", warning: "amber", due: "red", overdue: "red" };
+const LOG_TONE: Record<string, Tone> = { draft: "amber", completed: "blue", signed: "green" };
+
+export function ToolStatusBadge({ status, large, testId }: { status: string; large?: boolean; testId?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Badge tone={toneOf(TOOL_TONE, status)} large={large} testId={testId}>
+      {t(`status.tool.${status as "active"}`, { defaultValue: status })}
+    </Badge>
+  );
+}
+
+export function PlanStatusBadge({ status }: { status: string }) {
+  const { t } = useTranslation();
+  return (
+    <Badge tone={toneOf(PLAN_TONE, status)} testId="plan-status">
+      {status === "overdue" && <span aria-hidden="true">⚠ </span>}
+      {t(`status.plan.${status as "due"}`, { defaultValue: status })}
+    </Badge>
+  );
+}
+
+export function LogStatusBadge({ status, large }: { status: string; large?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <Badge tone={toneOf(LOG_TONE, status)} large={large} testId="log-status">
+      {t(`status.log.${status as "draft"}`, { defaultValue: status })}
+    </Badge>
+  );
+}

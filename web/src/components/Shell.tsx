@@ -13,7 +13,7 @@ interface Props {
   onLogout: () => Promise<void>;
 }
 
-type NavKey = "home" | "plant" | "newLine";
+type NavKey = "home" | "plant" | "newLine" | "tools" | "newTool";
 
 interface NavItem {
   to: string;
@@ -31,13 +31,16 @@ function currentItem(items: NavItem[], pathname: string): NavItem | undefined {
 }
 
 /** Only pages that exist, and only those the role can use. */
-function navItems(role: string): NavItem[] {
-  // Every role reads the plant (SPEC §2).
+function navItems(user: Me): NavItem[] {
+  const can = abilities(user);
+  // Every role reads the plant and the tools (SPEC §2).
   const items: NavItem[] = [
     { to: "/", label: "home", end: true },
     { to: "/plant", label: "plant" },
   ];
-  if (abilities(role).writePlant) items.push({ to: "/plant/lines/new", label: "newLine" });
+  if (can.writePlant) items.push({ to: "/plant/lines/new", label: "newLine" });
+  items.push({ to: "/tools", label: "tools" });
+  if (can.writeTools) items.push({ to: "/tools/new", label: "newTool" });
   return items;
 }
 
@@ -54,7 +57,7 @@ export function Shell({ user, onLogout }: Props) {
   const [leaving, setLeaving] = useState(false);
   const name = user.fullName?.trim() || user.username;
   const { pathname } = useLocation();
-  const items = navItems(user.role);
+  const items = navItems(user);
   const current = currentItem(items, pathname);
 
   async function logout() {

@@ -21,6 +21,8 @@ export interface Format {
   /** Whole minutes as "45 min", or "2 hr 5 min" from an hour on, or "3 days 4 hr" from a day on. */
   duration: (minutes: number) => string;
   money: (value: number) => string;
+  /** Days with up to one decimal and the unit, in the language's plural: "1 day", "2,5 dnia", "30 дней". */
+  days: (value: number) => string;
 }
 
 function unit(language: Language, name: "minute" | "hour" | "day", fractionDigits = 0) {
@@ -55,6 +57,7 @@ export function makeFormat(language: Language): Format {
   const hours = unit(language, "hour");
   const hoursDecimal = unit(language, "hour", 1);
   const days = unit(language, "day");
+  const daysDecimal = unit(language, "day", 1);
 
   return {
     language,
@@ -77,6 +80,7 @@ export function makeFormat(language: Language): Format {
       return restHours === 0 ? d : `${d} ${hours.format(restHours)}`;
     },
     money: (value) => money.format(value),
+    days: (value) => daysDecimal.format(value),
   };
 }
 

@@ -12,6 +12,12 @@ const LinePage = lazy(() => import("./plant/LinePage").then((m) => ({ default: m
 const NewLinePage = lazy(() => import("./plant/NewLinePage").then((m) => ({ default: m.NewLinePage })));
 const NewMachinePage = lazy(() => import("./plant/NewMachinePage").then((m) => ({ default: m.NewMachinePage })));
 const MachinePage = lazy(() => import("./machine/MachinePage").then((m) => ({ default: m.MachinePage })));
+// Tools and inspections, likewise.
+const ToolsPage = lazy(() => import("./tools/ToolsPage").then((m) => ({ default: m.ToolsPage })));
+const NewToolPage = lazy(() => import("./tools/NewToolPage").then((m) => ({ default: m.NewToolPage })));
+const ImportToolsPage = lazy(() => import("./tools/ImportToolsPage").then((m) => ({ default: m.ImportToolsPage })));
+const ToolPage = lazy(() => import("./tools/ToolPage").then((m) => ({ default: m.ToolPage })));
+const InspectionPage = lazy(() => import("./inspections/InspectionPage").then((m) => ({ default: m.InspectionPage })));
 
 interface Props {
   user: Me;
@@ -32,6 +38,13 @@ export function AppRoutes({ user, onLogout }: Props) {
             <Route path="lines/:lineId/machines/new" element={<NewMachinePage />} />
             <Route path="machines/:machineId" element={<MachinePage />} />
           </Route>
+          <Route path="tools">
+            <Route index element={<ToolsPage />} />
+            <Route path="new" element={<NewToolPage />} />
+            <Route path="import" element={<ImportToolsPage />} />
+            <Route path=":toolId" element={<ToolPage />} />
+          </Route>
+          <Route path="inspections/:logId" element={<InspectionPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -144,6 +144,7 @@ export function registerToolGraphql(builder: Builder, refs: Refs) {
         first: t.arg.int(),
         after: t.arg.string(),
         q: t.arg.string(),
+        location: t.arg.string({ description: "Part of the location, any case" }),
         status: t.arg({ type: ToolStatus }),
         machineId: t.arg.id(),
         mounted: t.arg.boolean(),

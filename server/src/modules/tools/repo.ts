@@ -9,6 +9,8 @@ export type ToolMountRow = Selectable<ToolMountsTable>;
 
 export interface ToolFilter {
   q?: string;
+  /** Part of the location, any case ("rack b" finds "Rack B1"). */
+  location?: string;
   status?: string;
   machineId?: string;
   mounted?: boolean;
@@ -70,6 +72,7 @@ export const toolsRepo = {
     if (filter.q) {
       q = q.where(containsIgnoringCase(["asset_number", "name", "part_number", "description", "location"], filter.q));
     }
+    if (filter.location) q = q.where(containsIgnoringCase(["location"], filter.location));
     if (filter.after) {
       q = q.where(afterKey("asset_number", filter.after, "asc"));
     }

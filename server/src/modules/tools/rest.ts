@@ -15,7 +15,7 @@ import {
 export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Services): void {
   app.get(
     "/api/v1/tools",
-    describe("tools", "The tool registry; filters q, status, machine_id, mounted, include_retired", {
+    describe("tools", "The tool registry; filters q, location, status, machine_id, mounted, include_retired", {
       query: listToolsSchema,
     }),
     async (request) => tools.list(request.ctx, request.query),

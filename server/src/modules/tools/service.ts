@@ -55,6 +55,7 @@ export const updateToolSchema = z.strictObject({
 export const listToolsSchema = z.strictObject({
   ...pageQuery,
   q: z.string().max(100).optional(),
+  location: z.string().max(200).optional(),
   status: z.enum(TOOL_STATUSES).optional(),
   machine_id: idInput.optional(),
   mounted: booleanQuery.optional(),
@@ -100,6 +101,7 @@ export class ToolService {
       this.#db.kysely,
       {
         q: q.q,
+        location: q.location,
         status: q.status,
         machineId: q.machine_id,
         mounted: q.mounted,

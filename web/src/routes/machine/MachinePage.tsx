@@ -11,6 +11,7 @@ import { DownFor } from "../../components/DownFor";
 import { ErrorNotice, Loading } from "../../components/Feedback";
 import { KpiPanel } from "../../components/KpiPanel";
 import { Breadcrumbs } from "../../components/Page";
+import { StartInspection } from "../inspections/StartInspection";
 import { useFormat } from "../../i18n/format";
 import { History } from "./History";
 import { QuickEntry } from "./QuickEntry";
@@ -104,6 +105,12 @@ function MachineView({ machineId }: { machineId: string }) {
               )}
             </div>
           )}
+        </section>
+      )}
+
+      {can.writeMaintenance && machine.status !== "retired" && (
+        <section className="mt-6 max-w-xl rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+          <StartInspection owner={{ machineId }} />
         </section>
       )}
 
