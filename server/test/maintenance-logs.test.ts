@@ -261,6 +261,13 @@ forEachBackend("maintenance logs", (backend) => {
     }
     assert.ok(!incomplete.body.error.message.includes("cavities-visual"));
     assert.ok(incomplete.body.error.details.every((d: { code: string }) => d.code === "required_step_missing"));
+    assert.deepEqual(
+      incomplete.body.error.details.map((d: { field: string }) => d.field).sort(),
+      required
+        .filter((id) => id !== "cavities-visual")
+        .map((id) => `results.${id}`)
+        .sort(),
+    );
     assert.equal((await technician.get(url)).body.status, "draft", "nothing changed");
     assert.equal(await auditCount(t.runtime, "plan.reset"), resetsBefore);
 

@@ -136,13 +136,11 @@ export async function signLog(id: string, password: string): Promise<Maintenance
 }
 
 /**
- * The required steps the server found without an answer when completing. Its details carry
- * `code: required_step_missing` and name the step in the message (`Required step <id> ("…")`).
+ * The required steps the server found without an answer when completing: one detail each,
+ * `code: required_step_missing`, with the step in the field (`results.<step id>`).
  */
-export function missingSteps(details: { code?: string; message: string }[]): string[] {
-  return details.flatMap((d) => {
-    if (d.code !== "required_step_missing") return [];
-    const match = /^Required step (\S+) /.exec(d.message);
-    return match ? [match[1]] : [];
-  });
+export function missingSteps(details: { code?: string; field: string }[]): string[] {
+  return details.flatMap((d) =>
+    d.code === "required_step_missing" && d.field.startsWith("results.") ? [d.field.slice("results.".length)] : [],
+  );
 }

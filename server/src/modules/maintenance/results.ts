@@ -102,7 +102,8 @@ export function requireComplete(steps: ChecklistStep[], results: LogResult[]): v
   if (missing.length === 0) return;
   throw validationFailed(
     missing.map((s) => ({
-      field: "results",
+      // One detail per step, named in the field, so a form can mark the step itself.
+      field: `results.${s.id}`,
       message: `Required step ${s.id} ("${s.text}") has no result`,
       code: "required_step_missing",
     })),
