@@ -326,7 +326,16 @@ forEachBackend("actions", (backend) => {
   test("GraphQL: create, filter mine, move, and the same refusals", async () => {
     const created = await graphql(
       t.app,
-      `mutation($input: CreateActionInput!) { createAction(input: $input) { id status assigneeId dueDate } }`,
+      `
+        mutation ($input: CreateActionInput!) {
+          createAction(input: $input) {
+            id
+            status
+            assigneeId
+            dueDate
+          }
+        }
+      `,
       { input: { title: "Check gate", assigneeId: operator.id, dueDate: dateIn(2), kind: "containment" } },
       engineer.auth,
     );
@@ -334,26 +343,72 @@ forEachBackend("actions", (backend) => {
     const id = created.body.data!.createAction.id;
     const past = await graphql(
       t.app,
-      `mutation($input: CreateActionInput!) { createAction(input: $input) { id } }`,
+      `
+        mutation ($input: CreateActionInput!) {
+          createAction(input: $input) {
+            id
+          }
+        }
+      `,
       { input: { title: "x", dueDate: dateIn(-1) } },
       engineer.auth,
     );
-    assert.equal(past.body.errors[0].extensions.code, "BAD_USER_INPUT");
-    assert.equal(past.body.errors[0].extensions.details[0].field, "dueDate");
-    const verify = await graphql(t.app, `mutation($id: ID!) { verifyAction(id: $id) { id } }`, { id }, operator.auth);
-    assert.equal(verify.body.errors[0].extensions.code, "FORBIDDEN");
+    assert.equal(past.body.errors![0].extensions.code, "BAD_USER_INPUT");
+    assert.equal(past.body.errors![0].extensions.details[0].field, "dueDate");
+    const verify = await graphql(
+      t.app,
+      `
+        mutation ($id: ID!) {
+          verifyAction(id: $id) {
+            id
+          }
+        }
+      `,
+      { id },
+      operator.auth,
+    );
+    assert.equal(verify.body.errors![0].extensions.code, "FORBIDDEN");
     const complete = await graphql(
       t.app,
-      `mutation($id: ID!) { completeAction(id: $id, completionNote: "Gate checked") { status completionNote } }`,
+      `
+        mutation ($id: ID!) {
+          completeAction(id: $id, completionNote: "Gate checked") {
+            status
+            completionNote
+          }
+        }
+      `,
       { id },
       operator.auth,
     );
     assert.deepEqual(complete.body.data!.completeAction, { status: "completed", completionNote: "Gate checked" });
-    const again = await graphql(t.app, `mutation($id: ID!) { startAction(id: $id) { id } }`, { id }, operator.auth);
-    assert.equal(again.body.errors[0].extensions.code, "CONFLICT");
+    const again = await graphql(
+      t.app,
+      `
+        mutation ($id: ID!) {
+          startAction(id: $id) {
+            id
+          }
+        }
+      `,
+      { id },
+      operator.auth,
+    );
+    assert.equal(again.body.errors![0].extensions.code, "CONFLICT");
     const mine = await graphql(
       t.app,
-      `{ actions(mine: true, status: completed, first: 50) { edges { node { id overdue } } } }`,
+      `
+        {
+          actions(mine: true, status: completed, first: 50) {
+            edges {
+              node {
+                id
+                overdue
+              }
+            }
+          }
+        }
+      `,
       {},
       operator.auth,
     );

@@ -259,7 +259,17 @@ forEachBackend("failures", (backend) => {
     const code = await codeId("FL-001");
     const reported = await graphql(
       t.app,
-      `mutation($input: ReportFailureInput!) { reportFailure(input: $input) { id severity shotsAt affectedComponents status } }`,
+      `
+        mutation ($input: ReportFailureInput!) {
+          reportFailure(input: $input) {
+            id
+            severity
+            shotsAt
+            affectedComponents
+            status
+          }
+        }
+      `,
       { input: { toolId: tool, failureCodeId: code, affectedComponents: ["circuit 2"] } },
       operatorUser.auth,
     );
@@ -268,27 +278,63 @@ forEachBackend("failures", (backend) => {
     const id = reported.body.data!.reportFailure.id;
     const bad = await graphql(
       t.app,
-      `mutation($input: ReportFailureInput!) { reportFailure(input: $input) { id } }`,
+      `
+        mutation ($input: ReportFailureInput!) {
+          reportFailure(input: $input) {
+            id
+          }
+        }
+      `,
       { input: { failureCodeId: code } },
       operatorUser.auth,
     );
-    assert.equal(bad.body.errors[0].extensions.code, "BAD_USER_INPUT");
-    assert.equal(bad.body.errors[0].extensions.details[0].field, "toolId");
+    assert.equal(bad.body.errors![0].extensions.code, "BAD_USER_INPUT");
+    assert.equal(bad.body.errors![0].extensions.details[0].field, "toolId");
     const close = await graphql(
       t.app,
-      `mutation($id: ID!, $input: UpdateFailureReportInput!) { updateFailureReport(id: $id, input: $input) { status rootCauseCategory } }`,
+      `
+        mutation ($id: ID!, $input: UpdateFailureReportInput!) {
+          updateFailureReport(id: $id, input: $input) {
+            status
+            rootCauseCategory
+          }
+        }
+      `,
       { id, input: { status: "closed", rootCause: "Scale in circuit 2", rootCauseCategory: "environment" } },
       t.adminAuth,
     );
     assert.deepEqual(close.body.data!.updateFailureReport, { status: "closed", rootCauseCategory: "environment" });
     const list = await graphql(
       t.app,
-      `query($toolId: ID) { failureReports(toolId: $toolId, first: 5) { edges { node { id failureCode { code name } tool { assetNumber } } } } failureCodes(category: "mould_cooling") { code } }`,
+      `
+        query ($toolId: ID) {
+          failureReports(toolId: $toolId, first: 5) {
+            edges {
+              node {
+                id
+                failureCode {
+                  code
+                  name
+                }
+                tool {
+                  assetNumber
+                }
+              }
+            }
+          }
+          failureCodes(category: "mould_cooling") {
+            code
+          }
+        }
+      `,
       { toolId: tool },
       operatorUser.auth,
     );
     assert.equal(list.body.errors, undefined, JSON.stringify(list.body.errors));
-    assert.deepEqual(list.body.data!.failureReports.edges[0].node.failureCode, { code: "FL-001", name: "Cooling issue" });
+    assert.deepEqual(list.body.data!.failureReports.edges[0].node.failureCode, {
+      code: "FL-001",
+      name: "Cooling issue",
+    });
     assert.ok(list.body.data!.failureCodes.some((c: { code: string }) => c.code === "FL-002"));
   });
 });

@@ -109,21 +109,42 @@ forEachBackend("notifications", (backend) => {
       assert.ok(defaults.body.items.every((p: { email: boolean }) => p.email));
       const changed = await api.patch("/api/v1/notifications/preferences", { action_due_soon: false });
       assert.equal(changed.status, 200);
-      const byKind = Object.fromEntries(changed.body.items.map((p: { kind: string; email: boolean }) => [p.kind, p.email]));
+      const byKind = Object.fromEntries(
+        changed.body.items.map((p: { kind: string; email: boolean }) => [p.kind, p.email]),
+      );
       assert.deepEqual([byKind.action_due_soon, byKind.action_assigned], [false, true]);
       for (const body of [{ action_due_soon: "no" }, { lottery_won: true }]) {
         assert.equal((await api.patch("/api/v1/notifications/preferences", body)).status, 422);
       }
       const gql = await graphql(
         t.app,
-        `mutation { updateNotificationPreferences(input: { plan_due: false }) { kind email } }`,
+        `
+          mutation {
+            updateNotificationPreferences(input: { plan_due: false }) {
+              kind
+              email
+            }
+          }
+        `,
         {},
         operator.auth,
       );
       assert.equal(gql.body.errors, undefined, JSON.stringify(gql.body.errors));
       const inbox = await graphql(
         t.app,
-        `{ unreadNotificationCount notifications(first: 1) { edges { node { kind read } } } }`,
+        `
+          {
+            unreadNotificationCount
+            notifications(first: 1) {
+              edges {
+                node {
+                  kind
+                  read
+                }
+              }
+            }
+          }
+        `,
         {},
         operator.auth,
       );

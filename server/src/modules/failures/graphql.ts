@@ -2,7 +2,7 @@ import { connectionType, pageArgs, toSnakeCase, withoutNulls, type Builder } fro
 import type { GraphQLContext } from "../../graphql/builder.ts";
 import { loader } from "../../graphql/loaders.ts";
 import type { Refs } from "../../graphql/refs.ts";
-import { REPORT_STATUSES, ROOT_CAUSE_CATEGORIES, SEVERITIES, type FailureCode, type FailureReport } from "./service.ts";
+import { REPORT_STATUSES, ROOT_CAUSE_CATEGORIES, SEVERITIES, type FailureCode } from "./service.ts";
 
 export function failureReportOf(context: GraphQLContext, id: string) {
   return loader(context, "failureReport", (ids) => context.services.failures.reportsByIds(context.ctx, ids)).load(id);
