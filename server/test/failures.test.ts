@@ -337,4 +337,57 @@ forEachBackend("failures", (backend) => {
     });
     assert.ok(list.body.data!.failureCodes.some((c: { code: string }) => c.code === "FL-002"));
   });
+
+  test("history: a tool's failure reports join its timeline by occurred_at (REST and GraphQL)", async () => {
+    const tool = await newTool();
+    const code = await codeId("FL-024");
+    const older = await operator.post("/api/v1/failure-reports", {
+      tool_id: tool,
+      failure_code_id: code,
+      occurred_at: "2026-01-10T08:00:00Z",
+    });
+    const newer = await operator.post("/api/v1/failure-reports", {
+      tool_id: tool,
+      failure_code_id: code,
+      occurred_at: "2026-01-12T08:00:00Z",
+    });
+    const history = await operator.get(`/api/v1/history?tool_id=${tool}`);
+    assert.equal(history.status, 200);
+    assert.deepEqual(
+      history.body.items.map((i: { kind: string; id: string; at: string }) => [i.kind, i.id, i.at]),
+      [
+        ["failure_report", newer.body.id, "2026-01-12T08:00:00.000Z"],
+        ["failure_report", older.body.id, "2026-01-10T08:00:00.000Z"],
+      ],
+    );
+    const { machines } = await createLineWithMachines(t, 1);
+    assert.equal((await operator.get(`/api/v1/history?machine_id=${machines[0].id}`)).body.items.length, 0);
+    const gql = await graphql(
+      t.app,
+      `
+        query ($id: ID) {
+          history(toolId: $id, first: 1) {
+            edges {
+              node {
+                kind
+                record {
+                  ... on FailureReport {
+                    id
+                    severity
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
+      { id: tool },
+      operatorUser.auth,
+    );
+    assert.equal(gql.body.errors, undefined, JSON.stringify(gql.body.errors));
+    assert.deepEqual(gql.body.data!.history.edges[0].node, {
+      kind: "failure_report",
+      record: { id: newer.body.id, severity: "medium" },
+    });
+  });
 });
