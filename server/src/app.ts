@@ -11,15 +11,18 @@ import { registerMetrics } from "./http/metrics.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { registerWeb } from "./http/web.ts";
 import { newId } from "./ids.ts";
+import { registerActionRoutes } from "./modules/actions/rest.ts";
 import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
 import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
+import { registerFailureRoutes } from "./modules/failures/rest.ts";
 import { registerHistoryRoutes } from "./modules/history/rest.ts";
 import { registerIntegrationRoutes } from "./modules/integrations/rest.ts";
 import { registerMaintenanceLogRoutes } from "./modules/maintenance/rest.ts";
+import { registerNotificationRoutes } from "./modules/notifications/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
@@ -139,6 +142,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerChecklistRoutes(app, services);
   registerMaintenanceLogRoutes(app, services);
   registerHistoryRoutes(app, services);
+  registerFailureRoutes(app, services);
+  registerActionRoutes(app, services);
+  registerNotificationRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

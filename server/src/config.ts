@@ -72,6 +72,10 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "must be topic levels of letters, digits and . _ - joined by /")
     .default("hom"),
   HOM_SMTP_URL: url(["smtp:", "smtps:"]),
+  HOM_MAIL_FROM: z.string().trim().min(3).max(200).default("HOM <hom@localhost>"),
+  HOM_MAIL_RETRY_BASE_MS: int(30_000, 10, 3_600_000),
+  HOM_MAIL_MAX_ATTEMPTS: int(8, 1, 50),
+  HOM_PERIODIC_CHECKS: bool(true),
   HOM_S3_ENDPOINT: url(["http:", "https:"]),
   HOM_S3_BUCKET: optionalString,
   HOM_S3_REGION: optionalString,
@@ -145,6 +149,10 @@ export interface Config {
   mqttShareGroup: string;
   mqttTopicPrefix: string;
   smtpUrl?: string;
+  /** E-mail notifications (modules/notifications/mailer.ts): sender, retry backoff, attempts before giving up. */
+  mail: { from: string; retryBaseMs: number; maxAttempts: number };
+  /** In-process periodic checks (plan states by days, action reminders, the mail outbox); off in tests. */
+  periodicChecks: boolean;
   tls?: { cert: string; key: string };
   adminPassword?: string;
   allowSignup: boolean;
@@ -208,6 +216,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     mqttShareGroup: env.HOM_MQTT_SHARE_GROUP,
     mqttTopicPrefix: env.HOM_MQTT_TOPIC_PREFIX,
     smtpUrl: env.HOM_SMTP_URL,
+    mail: { from: env.HOM_MAIL_FROM, retryBaseMs: env.HOM_MAIL_RETRY_BASE_MS, maxAttempts: env.HOM_MAIL_MAX_ATTEMPTS },
+    periodicChecks: env.HOM_PERIODIC_CHECKS,
     tls: env.HOM_TLS_CERT && env.HOM_TLS_KEY ? { cert: env.HOM_TLS_CERT, key: env.HOM_TLS_KEY } : undefined,
     adminPassword: env.HOM_ADMIN_PASSWORD,
     allowSignup: env.HOM_ALLOW_SIGNUP,

@@ -5,6 +5,13 @@ import type { Config } from "./config.ts";
 import { openDatabase, transaction, type Db } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { startMqttFeed, type MqttIngestor } from "./integrations/mqtt/index.ts";
+import { feedLogger } from "./integrations/mqtt/log.ts";
+import { PlanActionWatcher } from "./modules/actions/plan-actions.ts";
+import { ActionService } from "./modules/actions/service.ts";
+import { FailureService } from "./modules/failures/service.ts";
+import { MailSender } from "./modules/notifications/mailer.ts";
+import { NotificationService } from "./modules/notifications/service.ts";
+import { startPeriodicChecks, type PeriodicChecks } from "./periodic.ts";
 import { createOpcuaFeed } from "./integrations/opcua/index.ts";
 import { registerPlantMetrics } from "./modules/analytics/metrics.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
@@ -41,6 +48,19 @@ export interface Services {
   checklists: ChecklistService;
   maintenanceLogs: MaintenanceLogService;
   history: HistoryService;
+  notifications: NotificationService;
+  failures: FailureService;
+  actions: ActionService;
+}
+
+/** Background work of failures and actions; tests drive these directly. */
+export interface Background {
+  /** Opens plan actions and sends plan notices (after shots; periodically for days). */
+  planWatcher: PlanActionWatcher;
+  /** Sends the e-mail outbox; absent without HOM_SMTP_URL. */
+  mailer?: MailSender;
+  /** The periodic checks as plain functions, what the timer module runs. */
+  checks: { plans(now?: number): Promise<unknown>; reminders(now?: number): Promise<unknown>; mail(): Promise<void> };
 }
 
 export interface Runtime {
@@ -51,6 +71,7 @@ export interface Runtime {
   metrics: Registry;
   /** The MQTT machine feed, when HOM_MQTT_URL is set. */
   mqtt?: MqttIngestor;
+  background: Background;
   close(): Promise<void>;
 }
 
@@ -61,6 +82,8 @@ export interface RuntimeOptions {
    * would take over the server's MQTT session (same client id) and connect to every OPC UA source.
    */
   feeds?: boolean;
+  /** Run the periodic checks (plans by days, reminders, mail); default: with the feeds, if HOM_PERIODIC_CHECKS. */
+  periodic?: boolean;
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -76,6 +99,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const shots = new ShotService(db);
     const opcua = createOpcuaFeed(config, { db, shots, registry: metrics });
     const plans = new PlanService(db, audit);
+    const jobsLog = feedLogger(config.logLevel, "jobs");
+    const logError = (message: string, error: unknown) => jobsLog.error({ err: error }, message);
+    const notifications = new NotificationService(db, audit, { emailEnabled: Boolean(config.smtpUrl) });
+    const mailer = config.smtpUrl
+      ? new MailSender(db, { smtpUrl: config.smtpUrl, ...config.mail, log: (m, e) => jobsLog.warn({ err: e }, m) })
+      : undefined;
+    if (mailer) notifications.onMailQueued(() => mailer.kick());
+    const actions = new ActionService(db, audit, notifications);
+    plans.onReset((trx, ctx, planId, logId) => actions.completePlanActionsIn(trx, ctx, planId, logId));
+    const planWatcher = new PlanActionWatcher(db, audit, notifications, plans, logError);
+    shots.onShotsCommitted((toolIds) => planWatcher.shotsCommitted(toolIds));
     const services: Services = {
       audit,
       users,
@@ -90,9 +124,28 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       plans,
       integrations: new IntegrationService(db, audit, opcua),
       checklists: new ChecklistService(db, audit),
-      maintenanceLogs: new MaintenanceLogService(db, audit, plans),
+      maintenanceLogs: new MaintenanceLogService(db, audit, plans, actions),
       history: new HistoryService(db),
+      notifications,
+      failures: new FailureService(db, audit, notifications),
+      actions,
     };
+    const checks: Background["checks"] = {
+      plans: (now) => planWatcher.evaluate(undefined, now),
+      reminders: (now) => actions.sendReminders(now),
+      mail: () => mailer?.drain() ?? Promise.resolve(),
+    };
+    const periodic: PeriodicChecks | undefined =
+      (options.periodic ?? feeds) && config.periodicChecks
+        ? startPeriodicChecks(
+            [
+              { name: "plans", everyMs: 5 * 60_000, run: () => checks.plans() },
+              { name: "reminders", everyMs: 5 * 60_000, run: () => checks.reminders() },
+              { name: "mail", everyMs: 30_000, run: () => checks.mail() },
+            ],
+            logError,
+          )
+        : undefined;
     registerPlantMetrics(metrics, services);
     if (feeds) opcua.start();
     const mqtt = feeds ? startMqttFeed(config, { db, shots: services.shots, registry: metrics }) : undefined;
@@ -100,11 +153,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       try {
         await opcua.stop();
         await mqtt?.close();
+        await periodic?.stop();
+        await planWatcher.close();
+        await mailer?.close();
       } finally {
         await db.close();
       }
     };
-    return { config, db, services, metrics, mqtt, close };
+    return { config, db, services, metrics, mqtt, background: { planWatcher, mailer, checks }, close };
   } catch (error) {
     await db.close();
     throw error;

@@ -45,6 +45,8 @@ export async function createTestEnv(backend: Backend, overrides: Record<string, 
     HOM_LOG_LEVEL: "silent",
     HOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
     HOM_JWT_SECRET: JWT_SECRET,
+    // Periodic checks run only where a test drives them (runtime.periodic).
+    HOM_PERIODIC_CHECKS: "false",
     ...overrides,
   };
   let schema: string | undefined;

@@ -293,18 +293,23 @@ forEachBackend("maintenance logs", (backend) => {
     assert.ok(done.body.completed_at);
     assert.equal(done.body.shots_at, 51_500, "taken again at completion");
     assert.deepEqual(
-      done.body.action_requests.map((r: { reason: string; step_id: string | null; action_id: null }) => [
-        r.reason,
-        r.step_id,
-        r.action_id,
-      ]),
+      done.body.action_requests.map((r: { reason: string; step_id: string | null }) => [r.reason, r.step_id]),
       [
-        ["failed_step", "cooling-delta-t", null],
-        ["failed_step", "ejectors", null],
-        ["follow_up", null, null],
+        ["failed_step", "cooling-delta-t"],
+        ["failed_step", "ejectors"],
+        ["follow_up", null],
       ],
     );
     assert.match(done.body.action_requests[0].note, /Measured 9 \(limits 0 to 5 °C\)/);
+    // Each finding became an action in the completion's own transaction (issue 6).
+    for (const request of done.body.action_requests) {
+      const action = await technician.get(`/api/v1/actions/${request.action_id}`);
+      assert.equal(action.status, 200, `request ${request.step_id} has an action`);
+      assert.deepEqual(
+        [action.body.maintenance_log_id, action.body.tool_id, action.body.status, action.body.title],
+        [draft.body.id, tool, "open", request.title],
+      );
+    }
     assert.equal(await auditCount(t.runtime, "plan.reset"), resets + 1);
     assert.equal(await auditCount(t.runtime, "maintenance_log.complete"), completes + 1);
 
@@ -320,7 +325,11 @@ forEachBackend("maintenance logs", (backend) => {
       follow_up_required: false,
     });
     assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
-    assert.deepEqual(fixed.body.action_requests, []);
+    // Findings that already became actions stay (the actions are followed up or cancelled there).
+    assert.deepEqual(
+      fixed.body.action_requests.map((r: { action_id: string }) => r.action_id),
+      done.body.action_requests.map((r: { action_id: string }) => r.action_id),
+    );
     assert.equal(await auditCount(t.runtime, "plan.reset"), resets + 1);
     assert.equal((await technician.patch(url, { status: "draft" })).status, 409);
     assert.equal((await technician.patch(url, { plan_id: null })).status, 409);

@@ -110,6 +110,7 @@ export interface FailureCodesTable {
   name: string;
   category: string | null;
   default_severity: string | null;
+  description: string | null;
   active: Bool;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -332,6 +333,89 @@ export interface DowntimeTotalsTable {
   count: number;
 }
 
+export interface FailureReportsTable {
+  id: string;
+  tool_id: string | null;
+  machine_id: string | null;
+  failure_code_id: string;
+  severity: string; // low | medium | high | critical
+  occurred_at: Timestamp;
+  description: string | null;
+  affected_components: string; // JSON array of strings
+  impacted_part_numbers: string; // JSON array of strings
+  containment_action: string | null;
+  root_cause: string | null;
+  root_cause_category: string | null; // man | machine | method | material | measurement | environment
+  status: string; // open | investigating | closed
+  shots_at: number | null;
+  reported_by: string;
+  closed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ActionsTable {
+  id: string;
+  title: string;
+  description: string | null;
+  kind: string; // containment | corrective | preventive | follow_up
+  priority: string; // low | medium | high | critical
+  assignee_id: string | null;
+  due_date: string | null; // YYYY-MM-DD
+  status: string; // open | in_progress | completed | verified | cancelled
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  completed_by: string | null;
+  completion_note: string | null;
+  verified_at: Timestamp | null;
+  verified_by: string | null;
+  cancelled_at: Timestamp | null;
+  failure_report_id: string | null;
+  tool_id: string | null;
+  machine_id: string | null;
+  repair_id: string | null;
+  maintenance_log_id: string | null;
+  plan_id: string | null;
+  plan_cycle: Timestamp | null; // the plan interval an automatic action belongs to
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string | null;
+  entity_type: string | null;
+  entity_id: string | null;
+  dedupe_key: string | null;
+  read_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string;
+  kind: string;
+  email: Bool;
+  updated_at: Timestamp;
+}
+
+export interface EmailOutboxTable {
+  id: string;
+  notification_id: string | null;
+  to_address: string;
+  subject: string;
+  body: string;
+  status: string; // pending | sent | failed
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -358,6 +442,11 @@ export interface Database {
   checklist_template_versions: ChecklistTemplateVersionsTable;
   maintenance_logs: MaintenanceLogsTable;
   maintenance_action_requests: MaintenanceActionRequestsTable;
+  failure_reports: FailureReportsTable;
+  actions: ActionsTable;
+  notifications: NotificationsTable;
+  notification_preferences: NotificationPreferencesTable;
+  email_outbox: EmailOutboxTable;
 }
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;

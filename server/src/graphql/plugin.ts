@@ -3,15 +3,18 @@ import type { GraphQLError } from "graphql";
 import mercurius from "mercurius";
 import type { Config } from "../config.ts";
 import { AppError, graphqlCode } from "../errors.ts";
+import { registerActionGraphql } from "../modules/actions/graphql.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
 import { registerChecklistGraphql } from "../modules/checklists/graphql.ts";
 import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
 import { registerDowntimeGraphql } from "../modules/downtimes/graphql.ts";
+import { registerFailureGraphql } from "../modules/failures/graphql.ts";
 import { registerHistoryGraphql } from "../modules/history/graphql.ts";
 import { registerIntegrationGraphql } from "../modules/integrations/graphql.ts";
 import { registerMaintenanceLogGraphql } from "../modules/maintenance/graphql.ts";
+import { registerNotificationGraphql } from "../modules/notifications/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerPlanGraphql } from "../modules/plans/graphql.ts";
@@ -39,6 +42,9 @@ export function buildSchema() {
   registerPlanGraphql(builder, refs);
   registerChecklistGraphql(builder, refs);
   registerMaintenanceLogGraphql(builder, refs);
+  registerFailureGraphql(builder, refs);
+  registerActionGraphql(builder, refs);
+  registerNotificationGraphql(builder);
   registerHistoryGraphql(builder, refs);
   return builder.toSchema();
 }

@@ -1,7 +1,9 @@
 import type { Builder } from "./builder.ts";
 import type { ChecklistTemplate } from "../modules/checklists/service.ts";
+import type { Action } from "../modules/actions/service.ts";
 import type { Downtime } from "../modules/downtimes/service.ts";
 import type { DowntimeReason } from "../modules/downtime-reasons/service.ts";
+import type { FailureReport } from "../modules/failures/service.ts";
 import type { MaintenanceLog } from "../modules/maintenance/service.ts";
 import type { Line, Machine } from "../modules/plant/service.ts";
 import type { Repair } from "../modules/repairs/service.ts";
@@ -21,6 +23,8 @@ export function createRefs(builder: Builder) {
     Tool: builder.objectRef<Tool>("Tool"),
     ChecklistTemplate: builder.objectRef<ChecklistTemplate>("ChecklistTemplate"),
     MaintenanceLog: builder.objectRef<MaintenanceLog>("MaintenanceLog"),
+    FailureReport: builder.objectRef<FailureReport>("FailureReport"),
+    Action: builder.objectRef<Action>("Action"),
   };
 }
 

@@ -5,6 +5,8 @@ import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.
 import { notFound, validationFailed } from "../../errors.ts";
 import { idInput, parseInput } from "../../validate.ts";
 import { publicDowntime, type Downtime } from "../downtimes/service.ts";
+import { failureReportsRepo } from "../failures/repo.ts";
+import { publicReport, type FailureReport } from "../failures/service.ts";
 import { maintenanceLogsRepo } from "../maintenance/repo.ts";
 import { publicLog, type MaintenanceLog } from "../maintenance/service.ts";
 import { machinesRepo } from "../plant/repo.ts";
@@ -12,13 +14,14 @@ import type { Repair } from "../repairs/service.ts";
 import { toolsRepo } from "../tools/repo.ts";
 import { historyRepo, type HistoryKey } from "./repo.ts";
 
-export const HISTORY_KINDS = ["maintenance_log", "repair", "downtime"] as const;
+export const HISTORY_KINDS = ["maintenance_log", "repair", "downtime", "failure_report"] as const;
 
 /** One entry of a history: what happened (`kind`), when (`at`), and the record itself. */
 export type HistoryItem =
   | { kind: "maintenance_log"; at: string; id: string; record: MaintenanceLog }
   | { kind: "repair"; at: string; id: string; record: Repair }
-  | { kind: "downtime"; at: string; id: string; record: Downtime };
+  | { kind: "downtime"; at: string; id: string; record: Downtime }
+  | { kind: "failure_report"; at: string; id: string; record: FailureReport };
 
 export const historySchema = z.strictObject({
   ...pageQuery,
@@ -27,7 +30,8 @@ export const historySchema = z.strictObject({
 });
 
 /**
- * The history of a machine or a tool: maintenance logs, repairs and downtimes in one list,
+ * The history of a machine or a tool: maintenance logs, repairs, downtimes and failure reports
+ * (a tool's or a machine's own, by occurred_at) in one list,
  * newest first. A machine's are its own. A tool's are its maintenance logs, plus the repairs
  * and downtimes of the machines it was mounted on that started while it was mounted (the
  * mount history says when).
@@ -57,10 +61,11 @@ export class HistoryService {
     const owner = { toolId: q.tool_id, machineId: q.machine_id };
     const before = q.cursor ? (decodeCursor(q.cursor, 2) as HistoryKey) : undefined;
     const take = q.limit + 1;
-    const [logs, repairs, downtimes] = await Promise.all([
+    const [logs, repairs, downtimes, failures] = await Promise.all([
       historyRepo.logs(db, owner, before, take),
       historyRepo.repairs(db, owner, before, take),
       historyRepo.downtimes(db, owner, before, take),
+      failureReportsRepo.history(db, owner, before, take),
     ]);
     // Logs carry their action requests: one query for all of them.
     const requests = await maintenanceLogsRepo.actionRequestsOf(
@@ -80,6 +85,12 @@ export class HistoryService {
         at: r.start_datetime,
         id: r.id,
         record: publicDowntime(r),
+      })),
+      ...failures.map((r) => ({
+        kind: "failure_report" as const,
+        at: r.occurred_at,
+        id: r.id,
+        record: publicReport(r),
       })),
     ].sort((a, b) => (a.at === b.at ? (a.id < b.id ? 1 : -1) : a.at < b.at ? 1 : -1));
     return toPage(

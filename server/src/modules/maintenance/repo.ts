@@ -81,4 +81,27 @@ export const maintenanceLogsRepo = {
       .execute();
     if (rows.length > 0) await db.insertInto("maintenance_action_requests").values(rows).execute();
   },
+
+  /** A log's requests that have not become actions yet, oldest first. */
+  pendingRequestsOf(db: Queryable, logId: string) {
+    return db
+      .selectFrom("maintenance_action_requests")
+      .selectAll()
+      .where("maintenance_log_id", "=", logId)
+      .where("action_id", "is", null)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+  },
+
+  /** Records the action a request became; false when another writer took the request first. */
+  async linkRequest(db: Queryable, id: string, actionId: string): Promise<boolean> {
+    const result = await db
+      .updateTable("maintenance_action_requests")
+      .set({ action_id: actionId })
+      .where("id", "=", id)
+      .where("action_id", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  },
 };

@@ -30,6 +30,11 @@ export const LOG_KINDS = [
 ] as const;
 export const LOG_STATUSES = ["draft", "completed", "signed"] as const;
 
+/** What completing a log asks of the actions module, in the log's transaction (findings become actions). */
+export interface LogFollowUps {
+  fromLogRequestsIn(trx: Tx, ctx: RequestContext, log: MaintenanceLogRow): Promise<void>;
+}
+
 /** Wrong sign-off passwords per user before a pause (in memory, per instance). */
 const SIGN_MAX_FAILURES = 5;
 const SIGN_WINDOW_MS = 15 * 60_000;
@@ -158,12 +163,14 @@ export class MaintenanceLogService {
   readonly #db: Db;
   readonly #audit: AuditService;
   readonly #plans: PlanService;
+  readonly #followUps: LogFollowUps | undefined;
   readonly #signThrottle = new FailureThrottle(SIGN_MAX_FAILURES, SIGN_WINDOW_MS);
 
-  constructor(db: Db, audit: AuditService, plans: PlanService) {
+  constructor(db: Db, audit: AuditService, plans: PlanService, followUps?: LogFollowUps) {
     this.#db = db;
     this.#audit = audit;
     this.#plans = plans;
+    this.#followUps = followUps;
   }
 
   async get(ctx: RequestContext, id: string): Promise<MaintenanceLog> {
@@ -352,7 +359,7 @@ export class MaintenanceLogService {
       });
       const updated = (await maintenanceLogsRepo.findById(trx, id))!;
       if (completing) await this.#completeIn(trx, ctx, updated, template);
-      else if (status === "completed") await this.#recordRequests(trx, updated, template);
+      else if (status === "completed") await this.#recordRequests(trx, ctx, updated, template);
       const [beforeView, after] = await this.#withRequests(trx, [before, updated]);
       await this.#audit.record(trx, ctx, {
         action: completing ? "maintenance_log.complete" : "maintenance_log.update",
@@ -422,11 +429,16 @@ export class MaintenanceLogService {
     log: MaintenanceLogRow,
     template: ChecklistTemplate | null,
   ): Promise<void> {
-    await this.#recordRequests(trx, log, template);
-    if (log.plan_id) await this.#plans.resetIn(trx, ctx, log.plan_id, log.performed_at);
+    await this.#recordRequests(trx, ctx, log, template);
+    if (log.plan_id) await this.#plans.resetIn(trx, ctx, log.plan_id, log.performed_at, log.id);
   }
 
-  async #recordRequests(trx: Tx, log: MaintenanceLogRow, template: ChecklistTemplate | null): Promise<void> {
+  async #recordRequests(
+    trx: Tx,
+    ctx: RequestContext,
+    log: MaintenanceLogRow,
+    template: ChecklistTemplate | null,
+  ): Promise<void> {
     const drafts = actionRequestsOf(template?.steps ?? [], {
       results: JSON.parse(log.results) as LogResult[],
       follow_up_required: toBool(log.follow_up_required),
@@ -442,6 +454,8 @@ export class MaintenanceLogService {
         .filter((d) => !done.some((r) => r.reason === d.reason && r.step_id === d.step_id))
         .map((d) => ({ id: newId(), maintenance_log_id: log.id, ...d, action_id: null, created_at: now })),
     );
+    // The findings become actions in this same transaction (docs/failures-and-actions.md).
+    await this.#followUps?.fromLogRequestsIn(trx, ctx, log);
   }
 
   async #withRequests(db: Queryable, rows: MaintenanceLogRow[]): Promise<MaintenanceLog[]> {

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from "kysely";
+import { sql, type Insertable, type Selectable, type Updateable } from "kysely";
 import type { Queryable } from "../../db/index.ts";
 import type { MaintenancePlansTable } from "../../db/schema.ts";
 
@@ -37,5 +37,15 @@ export const plansRepo = {
       .groupBy("tool_id")
       .execute();
     return new Map(rows.map((r) => [r.tool_id, Number(r.shots ?? 0)]));
+  },
+
+  /**
+   * Locks a plan while it is still in the interval that began at `lastDoneAt`: an automatic
+   * action opens for the interval the plan is in, never for one a reset just ended.
+   */
+  async lockIfCycle(db: Queryable, id: string, lastDoneAt: string): Promise<boolean> {
+    const result = await sql`update maintenance_plans set updated_at = updated_at
+      where id = ${id} and active = ${true} and last_done_at = ${lastDoneAt}`.execute(db);
+    return Number(result.numAffectedRows ?? 0) > 0;
   },
 };

@@ -51,6 +51,9 @@ export const resetPlanSchema = z.strictObject({ done_at: dateTimeInput.optional(
 
 export type PlanOwner = { tool_id: string } | { machine_id: string };
 
+/** Runs in the transaction of a reset: the actions module completes the plan's open action. */
+export type PlanResetHook = (trx: Tx, ctx: RequestContext, planId: string, maintenanceLogId?: string) => Promise<void>;
+
 /**
  * Preventive maintenance plans (SPEC §7): every N shots and/or every N days, with a warning
  * threshold and a forecast. Completing maintenance resets a plan (`resetIn`, which the
@@ -59,10 +62,26 @@ export type PlanOwner = { tool_id: string } | { machine_id: string };
 export class PlanService {
   readonly #db: Db;
   readonly #audit: AuditService;
+  #afterReset: PlanResetHook | undefined;
 
   constructor(db: Db, audit: AuditService) {
     this.#db = db;
     this.#audit = audit;
+  }
+
+  /** Set once at start (runtime.ts): plans know nothing of actions, actions hear of resets. */
+  onReset(hook: PlanResetHook): void {
+    this.#afterReset = hook;
+  }
+
+  /**
+   * Active plans with their state, of some tools or of all (plan checks after shots and as days
+   * pass). System work, not a request: no permission asked.
+   */
+  async activeStates(toolIds?: readonly string[], now = Date.now()): Promise<Plan[]> {
+    if (toolIds && toolIds.length === 0) return [];
+    const rows = await plansRepo.listFor(this.#db.kysely, toolIds ? { toolIds } : {}, false);
+    return this.#withState(this.#db.kysely, rows, now);
   }
 
   async get(ctx: RequestContext, id: string): Promise<Plan> {
@@ -170,7 +189,7 @@ export class PlanService {
    * The reset inside a caller's transaction (a completed maintenance log): the plan floats,
    * counting its next interval from this moment and the owner's shots now.
    */
-  async resetIn(trx: Tx, ctx: RequestContext, id: string, doneAt?: string): Promise<void> {
+  async resetIn(trx: Tx, ctx: RequestContext, id: string, doneAt?: string, maintenanceLogId?: string): Promise<void> {
     const before = await plansRepo.findById(trx, id);
     if (!before) throw notFound("Maintenance plan");
     const now = new Date().toISOString();
@@ -186,6 +205,7 @@ export class PlanService {
       entity_id: id,
       changes: { last_done_at: [before.last_done_at, at], last_done_shots: [Number(before.last_done_shots), shots] },
     });
+    await this.#afterReset?.(trx, ctx, id, maintenanceLogId);
   }
 
   /** The owner must exist (and, for a new plan, be in service); returns the tool's shots. */
@@ -206,8 +226,7 @@ export class PlanService {
     return null;
   }
 
-  async #withState(db: Queryable, rows: PlanRow[]): Promise<Plan[]> {
-    const now = Date.now();
+  async #withState(db: Queryable, rows: PlanRow[], now = Date.now()): Promise<Plan[]> {
     const toolIds = [...new Set(rows.flatMap((r) => (r.tool_id ? [r.tool_id] : [])))];
     const tools = new Map((toolIds.length ? await toolsRepo.findByIds(db, toolIds) : []).map((t) => [t.id, t]));
     const recent = await plansRepo.shotsSince(db, toolIds, new Date(now - RATE_WINDOW_DAYS * DAY_MS).toISOString());

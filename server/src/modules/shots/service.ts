@@ -101,9 +101,18 @@ function exactlyOneOfCountAndTotal(entry: { count?: number; total?: number }, ct
  */
 export class ShotService {
   readonly #db: Db;
+  #afterCommit: ((toolIds: string[]) => void) | undefined;
 
   constructor(db: Db) {
     this.#db = db;
+  }
+
+  /**
+   * Called with the tools whose count grew, after the ingest committed: plan checks run then,
+   * off the ingest path (its transaction gains no query). The listener must not throw or wait.
+   */
+  onShotsCommitted(listener: (toolIds: string[]) => void): void {
+    this.#afterCommit = listener;
   }
 
   async list(ctx: RequestContext, toolId: string, query: unknown): Promise<Page<ShotEntry>> {
@@ -207,7 +216,8 @@ export class ShotService {
       }
     });
 
-    return transaction(this.#db, async (trx) => {
+    const counted = new Set<string>();
+    const outcome = await transaction(this.#db, async (trx) => {
       const tools = await this.#lockOwners(trx, entries, results);
       const toolOf = await this.#attributeToTools(trx, entries, results, tools, now);
       for (const [i, toolId] of toolOf) {
@@ -282,11 +292,17 @@ export class ShotService {
           results[result.index] = { index: result.index, status: "duplicate", tool_id: result.tool_id };
         }
       }
-      for (const [toolId, delta] of increments) if (delta !== 0) await toolsRepo.addShots(trx, toolId, delta, now);
+      for (const [toolId, delta] of increments) {
+        if (delta === 0) continue;
+        await toolsRepo.addShots(trx, toolId, delta, now);
+        counted.add(toolId);
+      }
       for (const [key, { value, at }] of counterWrites) await shotCountersRepo.upsert(trx, key, value, at, now);
       if (within) await within(trx, results);
       return results;
     });
+    if (counted.size > 0) this.#afterCommit?.([...counted]);
+    return outcome;
   }
 
   /**
