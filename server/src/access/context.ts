@@ -1,4 +1,4 @@
-import { AppError, forbidden, unauthenticated } from "../errors.ts";
+import { AppError, unauthenticated } from "../errors.ts";
 import { can, type Permission, type Role } from "./permissions.ts";
 
 /** Who is calling: resolved once per request from the bearer token. */
@@ -25,11 +25,21 @@ export function requireActor(ctx: RequestContext): Actor {
   throw ctx.authError ?? unauthenticated();
 }
 
-/** The authenticated actor holding `permission`, or a 401/403. */
+/**
+ * The authenticated actor holding `permission`, or a 401/403. The 403 names the permission in
+ * its details (`field: "permission"`), so clients can say what is missing and the permission
+ * matrix test can check every route against the matrix.
+ */
 export function authorize(ctx: RequestContext, permission: Permission): Actor {
   const actor = requireActor(ctx);
-  if (!can(actor, permission)) throw forbidden(`Your role (${actor.role}) does not allow ${permission}`);
+  if (!can(actor, permission)) throw missingPermission(actor, permission);
   return actor;
+}
+
+export function missingPermission(actor: Actor, permission: Permission): AppError {
+  return new AppError(403, "FORBIDDEN", `Your role (${actor.role}) does not allow ${permission}`, [
+    { field: "permission", message: `requires ${permission}`, code: permission },
+  ]);
 }
 
 /** A context for work the system does on its own behalf (CLI, bootstrap, jobs). */

@@ -4,7 +4,7 @@ import { can } from "../../access/permissions.ts";
 import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
-import { conflict, forbidden, notFound, validationFailed } from "../../errors.ts";
+import { AppError, conflict, forbidden, notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { booleanQuery, idInput, optionalText, parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
@@ -462,13 +462,20 @@ function requireMayMove(actor: Actor, action: ActionRow, move: Move): void {
     return;
   }
   if (!can(actor, "actions:verify")) {
-    throw forbidden(`Your role (${actor.role}) may not ${move} actions; a manager does`);
+    throw new AppError(403, "FORBIDDEN", `Your role (${actor.role}) may not ${move} actions; a manager does`, [
+      { field: "permission", message: "requires actions:verify", code: "actions:verify" },
+    ]);
   }
 }
 
 function requireAssigner(actor: Actor): void {
   if (!can(actor, "actions:assign")) {
-    throw forbidden(`Your role (${actor.role}) may not assign actions to others; an engineer does`);
+    throw new AppError(
+      403,
+      "FORBIDDEN",
+      `Your role (${actor.role}) may not assign actions to others; an engineer does`,
+      [{ field: "assignee_id", message: "requires actions:assign", code: "actions:assign" }],
+    );
   }
 }
 

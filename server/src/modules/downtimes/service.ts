@@ -4,7 +4,7 @@ import { can, type Permission } from "../../access/permissions.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
-import { conflict, forbidden, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
+import { AppError, conflict, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { booleanQuery, dateTimeInput, idInput, optionalText, parseInput, isInFuture } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
@@ -260,7 +260,9 @@ export class DowntimeService {
     for (const field of Object.keys(patch) as (keyof typeof patch)[]) {
       const permission = FIELD_PERMISSION[field];
       if (!can(ctx.actor, permission)) {
-        throw forbidden(`Your role (${ctx.actor?.role}) does not allow changing ${field} (${permission})`);
+        throw new AppError(403, "FORBIDDEN", `Your role (${ctx.actor?.role}) does not allow changing ${field}`, [
+          { field, message: `requires ${permission}`, code: permission },
+        ]);
       }
     }
     if (patch.end_datetime !== undefined && patch.duration_minutes !== undefined) {

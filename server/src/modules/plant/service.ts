@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { authorize, type RequestContext } from "../../access/context.ts";
+import { authorize, missingPermission, requireActor, type RequestContext } from "../../access/context.ts";
 import { can } from "../../access/permissions.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
-import { conflict, forbidden, notFound, validationFailed } from "../../errors.ts";
+import { conflict, notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import {
@@ -309,9 +309,8 @@ async function requireActiveLine(trx: Tx, lineId: string): Promise<void> {
 }
 
 function requireRetirePermission(ctx: RequestContext): void {
-  if (!can(ctx.actor, "records:retire")) {
-    throw forbidden(`Your role (${ctx.actor?.role}) does not allow records:retire`);
-  }
+  const actor = requireActor(ctx);
+  if (!can(actor, "records:retire")) throw missingPermission(actor, "records:retire");
 }
 
 /** Runs a write whose only unique key besides the id is `code`: a clash is a 409 on that field. */
