@@ -31,6 +31,10 @@ import { registerUserRoutes } from "./modules/users/rest.ts";
 import type { Runtime } from "./runtime.ts";
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** Every route as registered (method and URL pattern): the permission matrix test walks it. */
+    routeTable: { method: string; url: string }[];
+  }
   interface FastifyContextConfig {
     /** The route also takes `application/x-www-form-urlencoded` (the OAuth2 password form). */
     acceptsForm?: boolean;
@@ -79,6 +83,11 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   // schemas only document the API. Responses are plain JSON, never filtered by schema.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.decorate("routeTable", [] as { method: string; url: string }[]);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) app.routeTable.push({ method, url: route.url });
+  });
 
   registerErrorHandling(app);
   app.addHook("onRequest", async (request, reply) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { authorize, requireActor, type Actor, type RequestContext } from "../../access/context.ts";
+import { authorize, type Actor, type RequestContext } from "../../access/context.ts";
 import { can } from "../../access/permissions.ts";
 import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
@@ -254,7 +254,8 @@ export class ActionService {
 
   /** One step of the workflow (`start`, `complete`, `verify`, `reopen`, `cancel`). */
   async move(ctx: RequestContext, id: string, move: Move, input: unknown): Promise<Action> {
-    const actor = requireActor(ctx);
+    // The least any mover holds, checked before anything is read; who may move this action is below.
+    const actor = authorize(ctx, move === "start" || move === "complete" ? "actions:complete_own" : "actions:verify");
     const fields = parseInput(moveSchemas[move], input) as {
       completion_note?: string;
       note?: string | null;
