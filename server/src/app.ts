@@ -20,6 +20,7 @@ import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
 import { registerHistoryRoutes } from "./modules/history/rest.ts";
 import { registerIntegrationRoutes } from "./modules/integrations/rest.ts";
 import { registerMaintenanceLogRoutes } from "./modules/maintenance/rest.ts";
+import { registerPhotoRoutes } from "./modules/photos/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
@@ -139,6 +140,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerChecklistRoutes(app, services);
   registerMaintenanceLogRoutes(app, services);
   registerHistoryRoutes(app, services);
+  await registerPhotoRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

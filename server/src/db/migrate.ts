@@ -5,6 +5,7 @@ import { machineHistory } from "./migrations/0002_machine_history.ts";
 import { toolsAndShots } from "./migrations/0003_tools_and_shots.ts";
 import { checklistsAndLogs } from "./migrations/0004_checklists_and_logs.ts";
 import { kpiIndexes } from "./migrations/0005_kpi_indexes.ts";
+import { photos } from "./migrations/0008_photos.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -17,6 +18,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0003_tools_and_shots": toolsAndShots(db.dialect),
     "0004_checklists_and_logs": checklistsAndLogs(db.dialect),
     "0005_kpi_indexes": kpiIndexes(),
+    "0008_photos": photos(db.dialect),
   };
 }
 

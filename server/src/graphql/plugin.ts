@@ -12,6 +12,7 @@ import { registerDowntimeGraphql } from "../modules/downtimes/graphql.ts";
 import { registerHistoryGraphql } from "../modules/history/graphql.ts";
 import { registerIntegrationGraphql } from "../modules/integrations/graphql.ts";
 import { registerMaintenanceLogGraphql } from "../modules/maintenance/graphql.ts";
+import { registerPhotoGraphql } from "../modules/photos/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerPlanGraphql } from "../modules/plans/graphql.ts";
@@ -40,6 +41,7 @@ export function buildSchema() {
   registerChecklistGraphql(builder, refs);
   registerMaintenanceLogGraphql(builder, refs);
   registerHistoryGraphql(builder, refs);
+  registerPhotoGraphql(builder, refs);
   return builder.toSchema();
 }
 
