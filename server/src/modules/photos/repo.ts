@@ -11,10 +11,6 @@ export const photosRepo = {
     return db.selectFrom("photos").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
   },
 
-  findByIds(db: Queryable, ids: readonly string[]) {
-    return db.selectFrom("photos").selectAll().where("id", "in", ids).where("deleted_at", "is", null).execute();
-  },
-
   async insert(db: Queryable, row: Insertable<PhotosTable>): Promise<void> {
     await db.insertInto("photos").values(row).execute();
   },

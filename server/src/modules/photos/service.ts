@@ -235,11 +235,6 @@ export class PhotoService {
     return toPage(rows, q.limit, (r) => [r.created_at, r.id], toPhoto);
   }
 
-  async byIds(ctx: RequestContext, ids: readonly string[]): Promise<Photo[]> {
-    const rows = await photosRepo.findByIds(this.#db.kysely, ids);
-    return rows.filter((r) => this.#mayRead(ctx, r)).map(toPhoto);
-  }
-
   /** The photos of several records of one kind, for GraphQL's `photos` fields. */
   async byEntities(ctx: RequestContext, type: PhotoEntityType, ids: readonly string[]): Promise<Photo[]> {
     authorize(ctx, photoEntities[type]?.readPermission ?? "plant:read");
@@ -351,11 +346,6 @@ export class PhotoService {
       });
       return toPhoto({ ...before, deleted_at: now, deleted_by: actor.id, updated_at: now });
     });
-  }
-
-  #mayRead(ctx: RequestContext, row: PhotoRow): boolean {
-    const kind = photoEntities[row.entity_type as PhotoEntityType];
-    return can(ctx.actor, kind?.readPermission ?? "plant:read");
   }
 
   /** The photo, if it exists and the caller may read the record it belongs to. */
