@@ -23,6 +23,7 @@ import { registerHistoryRoutes } from "./modules/history/rest.ts";
 import { registerIntegrationRoutes } from "./modules/integrations/rest.ts";
 import { registerMaintenanceLogRoutes } from "./modules/maintenance/rest.ts";
 import { registerNotificationRoutes } from "./modules/notifications/rest.ts";
+import { registerPhotoRoutes } from "./modules/photos/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
@@ -154,6 +155,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerFailureRoutes(app, services);
   registerActionRoutes(app, services);
   registerNotificationRoutes(app, services);
+  await registerPhotoRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { parseMasterKey } from "./storage/cipher.ts";
 
 /**
  * Environment → typed configuration (SPEC §11), validated once at start.
@@ -76,11 +77,18 @@ const envSchema = z.object({
   HOM_MAIL_RETRY_BASE_MS: int(30_000, 10, 3_600_000),
   HOM_MAIL_MAX_ATTEMPTS: int(8, 1, 50),
   HOM_PERIODIC_CHECKS: bool(true),
+  HOM_STORAGE: z.enum(["local", "s3"], { message: "must be local or s3" }).default("local"),
   HOM_S3_ENDPOINT: url(["http:", "https:"]),
   HOM_S3_BUCKET: optionalString,
   HOM_S3_REGION: optionalString,
   HOM_S3_ACCESS_KEY_ID: optionalString,
   HOM_S3_SECRET_ACCESS_KEY: optionalString,
+  HOM_S3_PREFIX: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/.test(v), {
+    message: "must be path segments of letters, digits and . _ - joined by /",
+  }),
+  HOM_S3_FORCE_PATH_STYLE: bool(true),
+  HOM_PHOTO_MAX_BYTES: int(25 * 1_048_576, 1024, 200 * 1_048_576),
+  HOM_PHOTO_MAX_PIXELS: int(50_000_000, 10_000, 268_402_689),
   HOM_ENCRYPTION_KEY: optionalString,
   HOM_ENCRYPTION_KEY_FILE: optionalString,
   HOM_TLS_CERT: optionalString,
@@ -133,10 +141,47 @@ function crossChecks(environment: NodeJS.ProcessEnv): string[] {
     const file = environment[key];
     if (file && !existsSync(file)) problems.push(`${key}: file not found: ${file}`);
   }
+  if (environment.HOM_STORAGE === "s3" && !environment.HOM_S3_BUCKET) {
+    problems.push("HOM_S3_BUCKET: is required when HOM_STORAGE=s3");
+  }
+  if (environment.HOM_ENCRYPTION_KEY && environment.HOM_ENCRYPTION_KEY_FILE) {
+    problems.push("HOM_ENCRYPTION_KEY_FILE: set HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE, not both");
+  }
+  const keyText = encryptionKeyText(environment);
+  if (keyText !== undefined) {
+    try {
+      parseMasterKey(keyText);
+    } catch (error) {
+      const source = environment.HOM_ENCRYPTION_KEY ? "HOM_ENCRYPTION_KEY" : "HOM_ENCRYPTION_KEY_FILE";
+      problems.push(`${source}: ${(error as Error).message}`);
+    }
+  }
   return problems;
 }
 
+/** The encryption key as written in the environment or its file, if either is set (and readable). */
+function encryptionKeyText(environment: NodeJS.ProcessEnv): string | undefined {
+  if (environment.HOM_ENCRYPTION_KEY) return environment.HOM_ENCRYPTION_KEY;
+  const file = environment.HOM_ENCRYPTION_KEY_FILE;
+  if (file && existsSync(file)) return readFileSync(file, "utf8");
+  return undefined;
+}
+
 export type Env = z.output<typeof envSchema>;
+
+/** Where photos (and later backups) are kept. */
+export type StorageConfig =
+  | { kind: "local"; dir: string }
+  | {
+      kind: "s3";
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
+    };
 
 export interface Config {
   port: number;
@@ -167,6 +212,10 @@ export interface Config {
   bodyLimitBytes: number;
   graphqlMaxDepth: number;
   graphqlMaxCost: number;
+  storage: StorageConfig;
+  /** The master key for encryption at rest (32 bytes), when HOM_ENCRYPTION_KEY(_FILE) is set. */
+  encryptionKey?: Buffer;
+  photos: { maxBytes: number; maxPixels: number };
   /** OPC UA counter sources (integrations/opcua): off leaves them configured but unsubscribed. */
   opcua: { enabled: boolean; publishingIntervalMs: number; reconnectMaxDelayMs: number };
   logLevel: Env["HOM_LOG_LEVEL"];
@@ -232,6 +281,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     bodyLimitBytes: env.HOM_BODY_LIMIT_BYTES,
     graphqlMaxDepth: env.HOM_GRAPHQL_MAX_DEPTH,
     graphqlMaxCost: env.HOM_GRAPHQL_MAX_COST,
+    storage:
+      env.HOM_STORAGE === "s3"
+        ? {
+            kind: "s3",
+            bucket: env.HOM_S3_BUCKET!,
+            prefix: env.HOM_S3_PREFIX ? env.HOM_S3_PREFIX.replace(/\/?$/, "/") : "",
+            endpoint: env.HOM_S3_ENDPOINT,
+            region: env.HOM_S3_REGION ?? "us-east-1",
+            accessKeyId: env.HOM_S3_ACCESS_KEY_ID,
+            secretAccessKey: env.HOM_S3_SECRET_ACCESS_KEY,
+            forcePathStyle: env.HOM_S3_FORCE_PATH_STYLE,
+          }
+        : { kind: "local", dir: path.join(dataDir, "objects") },
+    encryptionKey: (() => {
+      const text = encryptionKeyText(environment);
+      return text === undefined ? undefined : parseMasterKey(text);
+    })(),
+    photos: { maxBytes: env.HOM_PHOTO_MAX_BYTES, maxPixels: env.HOM_PHOTO_MAX_PIXELS },
     opcua: {
       enabled: env.HOM_OPCUA,
       publishingIntervalMs: env.HOM_OPCUA_PUBLISHING_INTERVAL_MS,

@@ -23,6 +23,7 @@ import { DowntimeService } from "./modules/downtimes/service.ts";
 import { HistoryService } from "./modules/history/service.ts";
 import { IntegrationService } from "./modules/integrations/service.ts";
 import { MaintenanceLogService } from "./modules/maintenance/service.ts";
+import { PhotoService } from "./modules/photos/service.ts";
 import { PlantService } from "./modules/plant/service.ts";
 import { RepairService } from "./modules/repairs/service.ts";
 import { PlanService } from "./modules/plans/service.ts";
@@ -30,6 +31,7 @@ import { ShotService } from "./modules/shots/service.ts";
 import { ToolService } from "./modules/tools/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
 import { UserService } from "./modules/users/service.ts";
+import { createObjectStore } from "./storage/index.ts";
 
 /** The services, built once per process over one database. Routes and resolvers only call these. */
 export interface Services {
@@ -48,6 +50,7 @@ export interface Services {
   checklists: ChecklistService;
   maintenanceLogs: MaintenanceLogService;
   history: HistoryService;
+  photos: PhotoService;
   notifications: NotificationService;
   failures: FailureService;
   actions: ActionService;
@@ -129,6 +132,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       notifications,
       failures: new FailureService(db, audit, notifications),
       actions,
+      photos: new PhotoService(db, audit, {
+        store: createObjectStore(config.storage),
+        encryptionKey: config.encryptionKey,
+        ...config.photos,
+      }),
     };
     const checks: Background["checks"] = {
       plans: (now) => planWatcher.evaluate(undefined, now),

@@ -7,6 +7,7 @@ import { checklistsAndLogs } from "./migrations/0004_checklists_and_logs.ts";
 import { kpiIndexes } from "./migrations/0005_kpi_indexes.ts";
 import { downtimeTotals } from "./migrations/0006_downtime_totals.ts";
 import { failuresAndActions } from "./migrations/0007_failures_and_actions.ts";
+import { photos } from "./migrations/0008_photos.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -21,6 +22,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0005_kpi_indexes": kpiIndexes(),
     "0006_downtime_totals": downtimeTotals(db.dialect),
     "0007_failures_and_actions": failuresAndActions(db.dialect),
+    "0008_photos": photos(db.dialect),
   };
 }
 

@@ -416,6 +416,33 @@ export interface EmailOutboxTable {
   created_at: Timestamp;
 }
 
+export interface PhotosTable {
+  id: string;
+  entity_type: string;
+  entity_id: string;
+  caption: string | null;
+  angle: string | null;
+  format: string; // jpeg | png | webp: the stored original's format
+  sha256: string; // of the uploaded bytes
+  byte_size: number; // of the uploaded bytes
+  width: number; // after orientation
+  height: number;
+  display_width: number;
+  display_height: number;
+  taken_at: Timestamp | null;
+  storage_key: string; // object key prefix: <key>/original, <key>/display, <key>/thumb
+  encrypted: Bool;
+  annotations: string; // JSON array of shapes
+  annotations_version: number;
+  annotated_by: string | null;
+  annotated_at: Timestamp | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+  deleted_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -447,6 +474,7 @@ export interface Database {
   notifications: NotificationsTable;
   notification_preferences: NotificationPreferencesTable;
   email_outbox: EmailOutboxTable;
+  photos: PhotosTable;
 }
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;

@@ -15,6 +15,7 @@ import { registerHistoryGraphql } from "../modules/history/graphql.ts";
 import { registerIntegrationGraphql } from "../modules/integrations/graphql.ts";
 import { registerMaintenanceLogGraphql } from "../modules/maintenance/graphql.ts";
 import { registerNotificationGraphql } from "../modules/notifications/graphql.ts";
+import { registerPhotoGraphql } from "../modules/photos/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerPlanGraphql } from "../modules/plans/graphql.ts";
@@ -46,6 +47,7 @@ export function buildSchema() {
   registerActionGraphql(builder, refs);
   registerNotificationGraphql(builder);
   registerHistoryGraphql(builder, refs);
+  registerPhotoGraphql(builder, refs);
   return builder.toSchema();
 }
 
