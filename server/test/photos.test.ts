@@ -262,6 +262,36 @@ for (const storage of ["local", "s3"] as const) {
         }
       });
 
+      test("a failure report and an action take photos too, listed on their record", async () => {
+        const code = (await api.get("/api/v1/failure-codes")).body.items[0];
+        const report = await api.post("/api/v1/failure-reports", { machine_id: machineId, failure_code_id: code.id });
+        assert.equal(report.status, 201, JSON.stringify(report.body));
+        // Operators report failures; actions are made by technicians and up.
+        const action = await restClient(t.app, t.adminAuth).post("/api/v1/actions", {
+          title: "Replace the ejector pin",
+          failure_report_id: report.body.id,
+        });
+        assert.equal(action.status, 201, JSON.stringify(action.body));
+        for (const [type, id] of [
+          ["failure_report", report.body.id],
+          ["action", action.body.id],
+        ]) {
+          const res = await upload(
+            { data: png, name: "x.png", type: "image/png" },
+            { entity_type: type, entity_id: id },
+          );
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+          const listed = await api.get(`/api/v1/photos?entity_type=${type}&entity_id=${id}`);
+          assert.deepEqual(
+            listed.body.items.map((p: { id: string }) => p.id),
+            [res.body.id],
+          );
+          const field = type === "action" ? "action" : "failureReport";
+          const read = await graphql(t.app, `{ ${field}(id: "${id}") { photos { id } } }`, {}, operator.auth);
+          assert.deepEqual(read.body.data?.[field].photos, [{ id: res.body.id }], JSON.stringify(read.body));
+        }
+      });
+
       test("bad files are refused with a clear 4xx and store nothing", async () => {
         const viewer = await t.userWithRole("viewer");
         const rowsBefore = await rowCount(t.runtime, "photos");
@@ -318,10 +348,16 @@ for (const storage of ["local", "s3"] as const) {
             "not_found",
           ],
           [
-            "kind not yet stored",
+            "failure report that does not exist",
             await upload({ data: cameraJpeg }, { entity_type: "failure_report" }),
             422,
-            "unsupported_entity",
+            "not_found",
+          ],
+          [
+            "action that does not exist",
+            await upload({ data: cameraJpeg }, { entity_type: "action" }),
+            422,
+            "not_found",
           ],
           ["unknown angle", await upload({ data: cameraJpeg }, { angle: "sideways" }), 422, "invalid_value"],
           ["extra field", await upload({ data: cameraJpeg }, { owner: "me" }), 422, "unknown_field"],

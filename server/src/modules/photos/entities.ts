@@ -1,6 +1,8 @@
 import type { Permission } from "../../access/permissions.ts";
 import type { Queryable } from "../../db/index.ts";
+import { actionsRepo } from "../actions/repo.ts";
 import { downtimesRepo } from "../downtimes/repo.ts";
+import { failureReportsRepo } from "../failures/repo.ts";
 import { maintenanceLogsRepo } from "../maintenance/repo.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { repairsRepo } from "../repairs/repo.ts";
@@ -25,12 +27,8 @@ export interface PhotoEntityKind {
   exists(db: Queryable, id: string): Promise<boolean>;
 }
 
-/**
- * How to find each kind of record. A kind listed in PHOTO_ENTITY_TYPES but missing here is
- * accepted by the schema but refused on upload (422) until its module registers itself:
- * failure reports and actions arrive with their own module.
- */
-export const photoEntities: Partial<Record<PhotoEntityType, PhotoEntityKind>> = {
+/** How to find each kind of record. */
+export const photoEntities: Record<PhotoEntityType, PhotoEntityKind> = {
   tool: { readPermission: "plant:read", exists: async (db, id) => Boolean(await toolsRepo.findById(db, id)) },
   machine: { readPermission: "plant:read", exists: async (db, id) => Boolean(await machinesRepo.findById(db, id)) },
   repair: { readPermission: "plant:read", exists: async (db, id) => Boolean(await repairsRepo.findById(db, id)) },
@@ -45,4 +43,9 @@ export const photoEntities: Partial<Record<PhotoEntityType, PhotoEntityKind>> = 
     readPermission: "plant:read",
     exists: async (db, id) => Boolean(await maintenanceLogsRepo.findById(db, id)),
   },
+  failure_report: {
+    readPermission: "plant:read",
+    exists: async (db, id) => Boolean(await failureReportsRepo.findById(db, id)),
+  },
+  action: { readPermission: "plant:read", exists: async (db, id) => Boolean(await actionsRepo.findById(db, id)) },
 };

@@ -66,6 +66,12 @@ export function registerPhotoGraphql(builder: Builder, refs: Refs) {
   builder.objectFields(refs.MaintenanceLog, (t) => ({
     photos: t.field({ type: [PhotoType], description, resolve: (r, _a, c) => photosOf(c, "maintenance_log", r.id) }),
   }));
+  builder.objectFields(refs.FailureReport, (t) => ({
+    photos: t.field({ type: [PhotoType], description, resolve: (r, _a, c) => photosOf(c, "failure_report", r.id) }),
+  }));
+  builder.objectFields(refs.Action, (t) => ({
+    photos: t.field({ type: [PhotoType], description, resolve: (r, _a, c) => photosOf(c, "action", r.id) }),
+  }));
 
   builder.queryFields((t) => ({
     photo: t.field({

@@ -227,9 +227,9 @@ export class PhotoService {
   }
 
   async list(ctx: RequestContext, query: unknown): Promise<Page<Photo>> {
+    authorize(ctx, "plant:read");
     const q = parseInput(listSchema, query);
-    const kind = photoEntities[q.entity_type];
-    authorize(ctx, kind?.readPermission ?? "plant:read");
+    authorize(ctx, photoEntities[q.entity_type].readPermission);
     const before = q.cursor ? (decodeCursor(q.cursor, 2) as [string, string]) : undefined;
     const rows = await photosRepo.listByEntity(this.#db.kysely, q.entity_type, q.entity_id, q.limit + 1, before);
     return toPage(rows, q.limit, (r) => [r.created_at, r.id], toPhoto);
@@ -237,7 +237,7 @@ export class PhotoService {
 
   /** The photos of several records of one kind, for GraphQL's `photos` fields. */
   async byEntities(ctx: RequestContext, type: PhotoEntityType, ids: readonly string[]): Promise<Photo[]> {
-    authorize(ctx, photoEntities[type]?.readPermission ?? "plant:read");
+    authorize(ctx, photoEntities[type].readPermission);
     return (await photosRepo.listByEntities(this.#db.kysely, type, ids)).map(toPhoto);
   }
 
@@ -359,13 +359,7 @@ export class PhotoService {
   }
 
   async #requireEntity(db: Queryable, type: PhotoEntityType, id: string): Promise<void> {
-    const kind = photoEntities[type];
-    if (!kind) {
-      throw validationFailed([
-        { field: "entity_type", message: `photos of a ${type} cannot be stored yet`, code: "unsupported_entity" },
-      ]);
-    }
-    if (!(await kind.exists(db, id))) {
+    if (!(await photoEntities[type].exists(db, id))) {
       throw validationFailed([{ field: "entity_id", message: `No ${type} with this id`, code: "not_found" }]);
     }
   }
