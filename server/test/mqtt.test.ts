@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
 import mqtt, { type MqttClient } from "mqtt";
@@ -26,6 +30,8 @@ import {
 
 const MQTT_URL = process.env.HOM_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 const CI = process.env.CI === "true";
+/** Mosquitto's binary, for the test that needs a broker of its own (Debian: /usr/sbin/mosquitto). */
+const MOSQUITTO = process.env.HOM_TEST_MOSQUITTO ?? "/usr/sbin/mosquitto";
 const RUN = `${process.pid}-${randomBytes(3).toString("hex")}`;
 
 async function brokerProblem(): Promise<string | null> {
@@ -383,8 +389,12 @@ forEachBackend("mqtt feed", (backend) => {
     async (ctx) => {
       const crashClientId = `hom-crash-${RUN}-${backend}`;
       const crashPrefix = `${prefix}-crash`;
+      // A broker of its own without Mosquitto's default cap of 1,000 messages queued for a session
+      // that is away: on a loaded machine the backlog at the kill could pass it, and the broker
+      // (not HOM) would drop acknowledged messages.
+      const broker = await startPrivateBroker();
       const env = await createTestEnv(backend, {
-        HOM_MQTT_URL: MQTT_URL,
+        HOM_MQTT_URL: broker.url,
         HOM_MQTT_CLIENT_ID: crashClientId,
         HOM_MQTT_SHARE_GROUP: `gc-${RUN}`,
         HOM_MQTT_TOPIC_PREFIX: crashPrefix,
@@ -393,7 +403,7 @@ forEachBackend("mqtt feed", (backend) => {
       });
       // This process reads the database the child writes; it runs no feed of its own.
       const reader = await startRuntime({ ...env.config, mqttUrl: undefined });
-      const pub = await mqtt.connectAsync(MQTT_URL, { clientId: `pub-crash-${RUN}-${backend}`, protocolVersion: 5 });
+      const pub = await mqtt.connectAsync(broker.url, { clientId: `pub-crash-${RUN}-${backend}`, protocolVersion: 5 });
       let child: ChildProcess | undefined;
       try {
         const now = new Date().toISOString();
@@ -547,9 +557,57 @@ forEachBackend("mqtt feed", (backend) => {
         }
         await pub.endAsync();
         await reader.close();
-        await dropSession(crashClientId);
+        await broker.stop();
         await env.cleanup();
       }
     },
   );
 });
+
+/**
+ * A Mosquitto of this test's own on a free loopback port, with no cap on the messages it queues
+ * for a session that is away, and no persistence.
+ */
+async function startPrivateBroker(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), "hom-mosquitto-"));
+  const conf = path.join(dir, "mosquitto.conf");
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, "allow_anonymous true", "max_queued_messages 0", "persistence false", ""].join("\n"),
+  );
+  const proc = spawn(MOSQUITTO, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let output = "";
+  proc.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = `mqtt://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 }).catch(() => undefined);
+    if (client) {
+      await client.endAsync();
+      break;
+    }
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`the private Mosquitto (${MOSQUITTO}) did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill("SIGTERM");
+        await once(proc, "exit");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
