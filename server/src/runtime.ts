@@ -9,7 +9,7 @@ import { feedLogger } from "./integrations/mqtt/log.ts";
 import { PlanActionWatcher } from "./modules/actions/plan-actions.ts";
 import { ActionService } from "./modules/actions/service.ts";
 import { FailureService } from "./modules/failures/service.ts";
-import { MailSender } from "./modules/notifications/mailer.ts";
+import type { MailSender } from "./modules/notifications/mailer.ts";
 import { NotificationService } from "./modules/notifications/service.ts";
 import { startPeriodicChecks, type PeriodicChecks } from "./periodic.ts";
 import { createOpcuaFeed } from "./integrations/opcua/index.ts";
@@ -105,8 +105,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const jobsLog = feedLogger(config.logLevel, "jobs");
     const logError = (message: string, error: unknown) => jobsLog.error({ err: error }, message);
     const notifications = new NotificationService(db, audit, { emailEnabled: Boolean(config.smtpUrl) });
+    // nodemailer is loaded only when e-mail is configured.
     const mailer = config.smtpUrl
-      ? new MailSender(db, { smtpUrl: config.smtpUrl, ...config.mail, log: (m, e) => jobsLog.warn({ err: e }, m) })
+      ? new (await import("./modules/notifications/mailer.ts")).MailSender(db, {
+          smtpUrl: config.smtpUrl,
+          ...config.mail,
+          log: (m, e) => jobsLog.warn({ err: e }, m),
+        })
       : undefined;
     if (mailer) notifications.onMailQueued(() => mailer.kick());
     const actions = new ActionService(db, audit, notifications);

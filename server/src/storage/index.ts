@@ -1,6 +1,5 @@
 import type { StorageConfig } from "../config.ts";
 import { LocalStore } from "./local.ts";
-import { S3Store } from "./s3.ts";
 
 /**
  * Where binary objects (photos, later backups) live: one small interface, a local directory by
@@ -32,5 +31,18 @@ export function assertObjectKey(key: string): void {
 }
 
 export function createObjectStore(config: StorageConfig): ObjectStore {
-  return config.kind === "s3" ? new S3Store(config) : new LocalStore(config.dir);
+  return config.kind === "s3" ? lazyS3Store(config) : new LocalStore(config.dir);
+}
+
+/** The AWS SDK is large (≈ 15 MB resident): it is loaded with the first object, not at start. */
+function lazyS3Store(config: Extract<StorageConfig, { kind: "s3" }>): ObjectStore {
+  let store: Promise<ObjectStore> | undefined;
+  const s3 = () => (store ??= import("./s3.ts").then(({ S3Store }) => new S3Store(config)));
+  return {
+    kind: "s3",
+    put: async (key, data) => (await s3()).put(key, data),
+    get: async (key) => (await s3()).get(key),
+    delete: async (key) => (await s3()).delete(key),
+    exists: async (key) => (await s3()).exists(key),
+  };
 }

@@ -1,6 +1,7 @@
 import exifReader from "exif-reader";
 import sharp, { type Metadata, type Sharp } from "sharp";
 import { AppError, validationFailed } from "../../errors.ts";
+import type { ImageFormat } from "./formats.ts";
 
 /**
  * The image pipeline of an upload (SPEC §10): tell the format from the bytes, refuse what is
@@ -13,13 +14,8 @@ import { AppError, validationFailed } from "../../errors.ts";
  * which file was uploaded.
  */
 
-export const ACCEPTED_FORMATS = ["jpeg", "png", "webp"] as const;
-export type ImageFormat = (typeof ACCEPTED_FORMATS)[number];
-
 export const DISPLAY_SIZE = 1600;
 export const THUMB_SIZE = 320;
-
-export const MIME: Record<ImageFormat, string> = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" };
 
 export interface ImageLimits {
   maxPixels: number;
@@ -170,4 +166,12 @@ export function captureTime(exif: Buffer | undefined, now = Date.now()): string 
   } catch {
     return null;
   }
+}
+
+/** The display image with an SVG drawn over it, as JPEG. */
+export function compositeJpeg(display: Buffer, svg: string): Promise<Buffer> {
+  return sharp(display)
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }

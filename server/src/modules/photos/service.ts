@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { Insertable } from "kysely";
-import sharp from "sharp";
 import { z } from "zod";
 import { authorize, type RequestContext } from "../../access/context.ts";
 import { can } from "../../access/permissions.ts";
@@ -15,7 +14,11 @@ import { idInput, optionalText, parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { annotationsSchema, renderSvg, type Shape } from "./annotations.ts";
 import { PHOTO_ENTITY_TYPES, photoEntities, type PhotoEntityType } from "./entities.ts";
-import { MIME, processImage, type ImageFormat } from "./images.ts";
+import { MIME, type ImageFormat } from "./formats.ts";
+
+/** sharp and the EXIF reader (≈ 10 MB) are loaded with the first photo, not at start. */
+let pipeline: Promise<typeof import("./images.ts")> | undefined;
+const images = () => (pipeline ??= import("./images.ts"));
 import { photosRepo, type PhotoRow } from "./repo.ts";
 
 export const PHOTO_ANGLES = ["front", "rear", "core", "cavity", "other"] as const;
@@ -162,7 +165,7 @@ export class PhotoService {
     if (!file) throw validationFailed([{ field: "file", message: "is required", code: "required" }]);
     await this.#requireEntity(this.#db.kysely, fields.entity_type, fields.entity_id);
     if (file.data.length > this.#options.maxBytes) throw tooLarge(this.#options.maxBytes);
-    const image = await processImage(file.data, { maxPixels: this.#options.maxPixels });
+    const image = await (await images()).processImage(file.data, { maxPixels: this.#options.maxPixels });
 
     const id = newId();
     const key = `photos/${id}`;
@@ -264,10 +267,7 @@ export class PhotoService {
         const shapes = JSON.parse(row.annotations) as Shape[];
         if (shapes.length === 0) return display;
         const svg = renderSvg(shapes, row.display_width, row.display_height);
-        return sharp(display)
-          .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
-          .jpeg({ quality: 85 })
-          .toBuffer();
+        return (await images()).compositeJpeg(display, svg);
       },
     };
   }
