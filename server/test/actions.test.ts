@@ -465,18 +465,18 @@ forEachBackend("actions", (backend) => {
     assert.deepEqual(await ofAction(engineer, late.id), ["action_overdue"], "engineers hear instead");
     assert.deepEqual(await ofAction(technician, old.id), ["action_overdue"]);
     // Already reminded: the next runs do not touch them (no notification insert at all).
-    const original = notificationsRepo.insertNew;
+    const original = Object.getOwnPropertyDescriptor(notificationsRepo, "insertNew")!;
     let inserts = 0;
     notificationsRepo.insertNew = (db, rows) => {
       inserts += rows.length;
-      return original(db, rows);
+      return (original.value as typeof notificationsRepo.insertNew).call(notificationsRepo, db, rows);
     };
     try {
       const again = await t.runtime.background.checks.reminders();
       assert.deepEqual(again, { due_soon: 0, overdue: 0 });
       assert.equal(inserts, 0, "nothing re-processed");
     } finally {
-      notificationsRepo.insertNew = original;
+      Object.defineProperty(notificationsRepo, "insertNew", original);
     }
   });
 
@@ -526,14 +526,14 @@ forEachBackend("actions", (backend) => {
     await t.runtime.background.planWatcher.idle();
     const rated: string[][] = [];
     let locks = 0;
-    const { shotsSince, lockIfCycle } = plansRepo;
+    const repo = { ...plansRepo };
     plansRepo.shotsSince = (db, ids, since) => {
       rated.push([...ids]);
-      return shotsSince(db, ids, since);
+      return repo.shotsSince(db, ids, since);
     };
     plansRepo.lockIfCycle = (db, id, at) => {
       locks++;
-      return lockIfCycle(db, id, at);
+      return repo.lockIfCycle(db, id, at);
     };
     try {
       const first = await t.runtime.background.planWatcher.evaluate([quiet, busy]);
@@ -543,7 +543,7 @@ forEachBackend("actions", (backend) => {
       assert.ok(rated.flat().includes(busy), "the warning plan gets its forecast");
       assert.equal(locks, 0, "its warning was raised already: no write transaction");
     } finally {
-      Object.assign(plansRepo, { shotsSince, lockIfCycle });
+      Object.assign(plansRepo, repo);
     }
     // Due now: a new level, raised once.
     await admin.post(`/api/v1/tools/${busy}/shots`, { count: 100 });

@@ -5,7 +5,7 @@ import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts
 import { isUniqueViolation } from "../../db/errors.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
-import { AppError, conflict, forbidden, notFound, validationFailed } from "../../errors.ts";
+import { AppError, conflict, notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { booleanQuery, idInput, optionalText, parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
