@@ -78,6 +78,7 @@ const envSchema = z.object({
   HOM_MAIL_MAX_ATTEMPTS: int(8, 1, 50),
   HOM_PERIODIC_CHECKS: bool(true),
   HOM_STORAGE: z.enum(["local", "s3"], { message: "must be local or s3" }).default("local"),
+  HOM_PLAN_CHECK_GAP_MS: int(30_000, 0, 3_600_000),
   HOM_S3_ENDPOINT: url(["http:", "https:"]),
   HOM_S3_BUCKET: optionalString,
   HOM_S3_REGION: optionalString,
@@ -198,6 +199,8 @@ export interface Config {
   mail: { from: string; retryBaseMs: number; maxAttempts: number };
   /** In-process periodic checks (plan states by days, action reminders, the mail outbox); off in tests. */
   periodicChecks: boolean;
+  /** The least time between two plan checks triggered by shots (modules/actions/plan-actions.ts). */
+  planCheckGapMs: number;
   tls?: { cert: string; key: string };
   adminPassword?: string;
   allowSignup: boolean;
@@ -267,6 +270,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     smtpUrl: env.HOM_SMTP_URL,
     mail: { from: env.HOM_MAIL_FROM, retryBaseMs: env.HOM_MAIL_RETRY_BASE_MS, maxAttempts: env.HOM_MAIL_MAX_ATTEMPTS },
     periodicChecks: env.HOM_PERIODIC_CHECKS,
+    planCheckGapMs: env.HOM_PLAN_CHECK_GAP_MS,
     tls: env.HOM_TLS_CERT && env.HOM_TLS_KEY ? { cert: env.HOM_TLS_CERT, key: env.HOM_TLS_KEY } : undefined,
     adminPassword: env.HOM_ADMIN_PASSWORD,
     allowSignup: env.HOM_ALLOW_SIGNUP,

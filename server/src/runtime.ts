@@ -116,7 +116,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     if (mailer) notifications.onMailQueued(() => mailer.kick());
     const actions = new ActionService(db, audit, notifications);
     plans.onReset((trx, ctx, planId, logId) => actions.completePlanActionsIn(trx, ctx, planId, logId));
-    const planWatcher = new PlanActionWatcher(db, audit, notifications, plans, logError);
+    const planWatcher = new PlanActionWatcher(db, audit, notifications, plans, logError, {
+      minGapMs: config.planCheckGapMs,
+    });
     shots.onShotsCommitted((toolIds) => planWatcher.shotsCommitted(toolIds));
     const services: Services = {
       audit,
@@ -162,16 +164,27 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     registerPlantMetrics(metrics, services);
     if (feeds) opcua.start();
     const mqtt = feeds ? startMqttFeed(config, { db, shots: services.shots, registry: metrics }) : undefined;
+    // Every part is stopped even if one before it fails to (the first error is rethrown once
+    // all are down); the database closes last, when nothing uses it any more.
     const close = async () => {
+      const errors: unknown[] = [];
+      const stop = async (part: () => Promise<unknown> | undefined) => {
+        try {
+          await part();
+        } catch (error) {
+          errors.push(error);
+        }
+      };
       try {
-        await opcua.stop();
-        await mqtt?.close();
-        await periodic?.stop();
-        await planWatcher.close();
-        await mailer?.close();
+        await stop(() => opcua.stop());
+        await stop(() => mqtt?.close());
+        await stop(() => periodic?.stop());
+        await stop(() => planWatcher.close());
+        await stop(() => mailer?.close());
       } finally {
         await db.close();
       }
+      if (errors.length > 0) throw errors[0];
     };
     return { config, db, services, metrics, mqtt, background: { planWatcher, mailer, checks }, close };
   } catch (error) {

@@ -10,6 +10,8 @@ import {
   rowCount,
   type TestApp,
 } from "./helpers.ts";
+import { notificationsRepo } from "../src/modules/notifications/repo.ts";
+import { plansRepo } from "../src/modules/plans/repo.ts";
 
 const DAY = 86_400_000;
 const dateIn = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
@@ -413,5 +415,176 @@ forEachBackend("actions", (backend) => {
       operator.auth,
     );
     assert.ok(mine.body.data!.actions.edges.some((e: { node: { id: string } }) => e.node.id === id));
+  });
+
+  test("a technician takes an unassigned action, but not one someone else has", async () => {
+    const free = await newAction();
+    const taken = await technician.api.patch(`/api/v1/actions/${free.id}`, { assignee_id: technician.id });
+    assert.equal(taken.status, 200);
+    assert.equal(taken.body.assignee_id, technician.id);
+    const others = await newAction({ assignee_id: operator.id });
+    const audits = await auditCount(t.runtime, "action.update");
+    const grab = await technician.api.patch(`/api/v1/actions/${others.id}`, { assignee_id: technician.id });
+    assert.equal(grab.status, 403, JSON.stringify(grab.body));
+    assert.deepEqual(grab.body.error.details, [
+      { field: "assignee_id", message: "requires actions:assign", code: "actions:assign" },
+    ]);
+    assert.equal((await admin.get(`/api/v1/actions/${others.id}`)).body.assignee_id, operator.id, "unchanged");
+    assert.equal((await technician.api.post(`/api/v1/actions/${others.id}/start`)).status, 403);
+    assert.equal(await auditCount(t.runtime, "action.update"), audits);
+    // An engineer reassigns anyone's.
+    const moved = await engineer.api.patch(`/api/v1/actions/${others.id}`, { assignee_id: technician.id });
+    assert.equal(moved.status, 200);
+  });
+
+  test("the audit of an edit names what changed, not the derived overdue flag", async () => {
+    const action = await newAction({ due_date: dateIn(5) });
+    const res = await engineer.api.patch(`/api/v1/actions/${action.id}`, { title: "Renamed" });
+    assert.equal(res.status, 200);
+    const row = await t.runtime.db.kysely
+      .selectFrom("audit_log")
+      .select("changes")
+      .where("entity_id", "=", action.id)
+      .where("action", "=", "action.update")
+      .executeTakeFirstOrThrow();
+    const changes = typeof row.changes === "string" ? JSON.parse(row.changes) : row.changes;
+    assert.deepEqual(changes, { title: [action.title, "Renamed"] });
+  });
+
+  test("reminders: a run writes only for actions not reminded yet; a deactivated assignee's go to engineers", async () => {
+    const gone = await user("technician");
+    const late = await newAction({ assignee_id: gone.id, due_date: dateIn(-2), allow_past_due: true });
+    assert.equal((await admin.patch(`/api/v1/users/${gone.id}`, { active: false })).status, 200);
+    const old = await newAction({ assignee_id: technician.id, due_date: dateIn(-40), allow_past_due: true });
+    const first = await t.runtime.background.checks.reminders();
+    assert.ok((first as { overdue: number }).overdue >= 2, JSON.stringify(first));
+    const ofAction = async (u: User, id: string) =>
+      (await u.api.get("/api/v1/notifications?limit=500")).body.items
+        .filter((n: { entity_id: string; kind: string }) => n.entity_id === id && n.kind === "action_overdue")
+        .map((n: { kind: string }) => n.kind);
+    assert.deepEqual(await ofAction(engineer, late.id), ["action_overdue"], "engineers hear instead");
+    assert.deepEqual(await ofAction(technician, old.id), ["action_overdue"]);
+    // Already reminded: the next runs do not touch them (no notification insert at all).
+    const original = Object.getOwnPropertyDescriptor(notificationsRepo, "insertNew")!;
+    let inserts = 0;
+    notificationsRepo.insertNew = (db, rows) => {
+      inserts += rows.length;
+      return (original.value as typeof notificationsRepo.insertNew).call(notificationsRepo, db, rows);
+    };
+    try {
+      const again = await t.runtime.background.checks.reminders();
+      assert.deepEqual(again, { due_soon: 0, overdue: 0 });
+      assert.equal(inserts, 0, "nothing re-processed");
+    } finally {
+      Object.defineProperty(notificationsRepo, "insertNew", original);
+    }
+  });
+
+  test("an automatic plan action stays with its plan; a manual one may link to a plan", async () => {
+    const { machines } = await createLineWithMachines(t, 1);
+    const plan = await engineer.api.post(`/api/v1/machines/${machines[0].id}/maintenance-plans`, {
+      name: "Grease guide rails",
+      activity: "lubrication",
+      interval_days: 10,
+    });
+    const other = await engineer.api.post(`/api/v1/machines/${machines[0].id}/maintenance-plans`, {
+      name: "Check heater bands",
+      activity: "inspection",
+      interval_days: 10,
+    });
+    await t.runtime.background.checks.plans(Date.now() + 9.5 * DAY);
+    const [auto] = (await admin.get(`/api/v1/actions?plan_id=${plan.body.id}`)).body.items;
+    assert.ok(auto, "opened");
+    for (const planId of [null, other.body.id]) {
+      const res = await engineer.api.patch(`/api/v1/actions/${auto.id}`, { plan_id: planId });
+      assert.equal(res.status, 409, JSON.stringify(res.body));
+      assert.equal(res.body.error.details[0].field, "plan_id");
+    }
+    assert.equal((await admin.get(`/api/v1/actions/${auto.id}`)).body.plan_id, plan.body.id);
+    await t.runtime.background.checks.plans(Date.now() + 9.5 * DAY);
+    assert.equal((await admin.get(`/api/v1/actions?plan_id=${plan.body.id}`)).body.items.length, 1);
+    // Other edits of it are fine; a manual action may point at any plan.
+    assert.equal((await engineer.api.patch(`/api/v1/actions/${auto.id}`, { priority: "high" })).status, 200);
+    const manual = await newAction();
+    const linked = await engineer.api.patch(`/api/v1/actions/${manual.id}`, { plan_id: plan.body.id });
+    assert.equal(linked.status, 200);
+  });
+
+  test("plan checks after shots: the rate is summed only for plans not not_due; a raised level is not rewritten", async () => {
+    const quiet = await newTool(0);
+    const busy = await newTool(10_000);
+    for (const tool of [quiet, busy]) {
+      const res = await engineer.api.post(`/api/v1/tools/${tool}/maintenance-plans`, {
+        name: "Vent cleaning",
+        activity: "cleaning",
+        interval_shots: 1_000,
+        warn_at_percent: 90,
+      });
+      assert.equal(res.status, 201);
+    }
+    await admin.post(`/api/v1/tools/${busy}/shots`, { count: 950 });
+    await t.runtime.background.planWatcher.idle();
+    const rated: string[][] = [];
+    let locks = 0;
+    const repo = { ...plansRepo };
+    plansRepo.shotsSince = (db, ids, since) => {
+      rated.push([...ids]);
+      return repo.shotsSince(db, ids, since);
+    };
+    plansRepo.lockIfCycle = (db, id, at) => {
+      locks++;
+      return repo.lockIfCycle(db, id, at);
+    };
+    try {
+      const first = await t.runtime.background.planWatcher.evaluate([quiet, busy]);
+      const second = await t.runtime.background.planWatcher.evaluate([quiet, busy]);
+      assert.deepEqual([first.checked, second.checked], [2, 2]);
+      assert.ok(!rated.flat().includes(quiet), `no rate for a plan not due: ${JSON.stringify(rated)}`);
+      assert.ok(rated.flat().includes(busy), "the warning plan gets its forecast");
+      assert.equal(locks, 0, "its warning was raised already: no write transaction");
+    } finally {
+      Object.assign(plansRepo, repo);
+    }
+    // Due now: a new level, raised once.
+    await admin.post(`/api/v1/tools/${busy}/shots`, { count: 100 });
+    await t.runtime.background.planWatcher.idle();
+    const kinds = (await engineer.api.get("/api/v1/notifications?limit=500")).body.items
+      .filter((n: { kind: string; title: string }) => n.kind === "plan_due")
+      .map((n: { kind: string }) => n.kind);
+    assert.ok(kinds.length >= 1);
+  });
+
+  test("shot-triggered plan checks are spaced by HOM_PLAN_CHECK_GAP_MS and merge the tools meanwhile", async () => {
+    const spaced = await createTestApp(backend, { HOM_PLAN_CHECK_GAP_MS: "400" });
+    try {
+      const api = restClient(spaced.app, spaced.adminAuth);
+      const tools: string[] = [];
+      for (const n of [1, 2]) {
+        const res = await api.post("/api/v1/tools", { asset_number: `GAP-${n}`, name: "Gap mould", cavity_count: 1 });
+        tools.push(res.body.id);
+      }
+      const watcher = spaced.runtime.background.planWatcher;
+      const rounds: { at: number; tools: readonly string[] }[] = [];
+      const evaluate = watcher.evaluate.bind(watcher);
+      watcher.evaluate = (ids, now) => {
+        rounds.push({ at: performance.now(), tools: ids ?? [] });
+        return evaluate(ids, now);
+      };
+      await api.post(`/api/v1/tools/${tools[0]}/shots`, { count: 10 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await api.post(`/api/v1/tools/${tools[1]}/shots`, { count: 10 });
+      await api.post(`/api/v1/tools/${tools[0]}/shots`, { count: 10 });
+      await watcher.idle();
+      assert.equal(rounds.length, 2, JSON.stringify(rounds));
+      assert.deepEqual([...rounds[1].tools].sort(), [...tools].sort(), "merged");
+      assert.ok(rounds[1].at - rounds[0].at >= 390, `gap ${rounds[1].at - rounds[0].at} ms`);
+      // Shutdown does not wait out a pending gap.
+      await api.post(`/api/v1/tools/${tools[1]}/shots`, { count: 10 });
+      const started = performance.now();
+      await spaced.close();
+      assert.ok(performance.now() - started < 2_000);
+    } finally {
+      await spaced.close().catch(() => {});
+    }
   });
 });

@@ -174,7 +174,6 @@ forEachBackend("failures", (backend) => {
       [{ tool_id: tool, failure_code_id: code, shots_at: -1 }, "shots_at"],
       [{ tool_id: tool, failure_code_id: code, shots_at: 1e16 }, "shots_at"],
       [{ tool_id: tool, failure_code_id: code, reported_by: "someone" }, "reported_by", "unknown_field"],
-      [{ tool_id: tool, failure_code_id: code, status: "closed" }, "root_cause", "required_to_close"],
     ];
     for (const [body, field, detailCode] of cases) {
       const res = await operator.post("/api/v1/failure-reports", body);
@@ -183,7 +182,48 @@ forEachBackend("failures", (backend) => {
       assert.ok(detail, `${field} in ${JSON.stringify(res.body.error.details)}`);
       if (detailCode) assert.equal(detail.code, detailCode);
     }
-    assert.equal(await rowCount(t.runtime, "failure_reports"), before, "nothing stored");
+    const noCause = await technician.post("/api/v1/failure-reports", {
+      tool_id: tool,
+      failure_code_id: code,
+      status: "closed",
+    });
+    assert.equal(noCause.status, 422);
+    assert.deepEqual(
+      noCause.body.error.details.map((d: { field: string; code: string }) => [d.field, d.code]),
+      [
+        ["root_cause", "required_to_close"],
+        ["root_cause_category", "required_to_close"],
+      ],
+    );
+    // An operator reports what is seen; a status past open or a root cause is the investigation's.
+    const investigated: [Record<string, unknown>, string][] = [
+      [{ status: "investigating" }, "status"],
+      [{ status: "closed", root_cause: "Worn ejector pin", root_cause_category: "machine" }, "status"],
+      [{ root_cause: "Worn ejector pin" }, "root_cause"],
+      [{ root_cause_category: "material" }, "root_cause_category"],
+    ];
+    for (const [extra, field] of investigated) {
+      const res = await operator.post("/api/v1/failure-reports", { tool_id: tool, failure_code_id: code, ...extra });
+      assert.equal(res.status, 403, `${JSON.stringify(extra)} → ${JSON.stringify(res.body)}`);
+      assert.deepEqual(res.body.error.details, [
+        { field, message: "requires failures:investigate", code: "failures:investigate" },
+      ]);
+    }
+    const plain = await operator.post("/api/v1/failure-reports", {
+      tool_id: tool,
+      failure_code_id: code,
+      status: "open",
+    });
+    assert.equal(plain.status, 201, "status open is what a report starts with anyway");
+    assert.equal(await rowCount(t.runtime, "failure_reports"), before + 1, "nothing else stored");
+    const found = await technician.post("/api/v1/failure-reports", {
+      tool_id: tool,
+      failure_code_id: code,
+      status: "closed",
+      root_cause: "Worn ejector pin",
+      root_cause_category: "machine",
+    });
+    assert.equal(found.status, 201, "a technician records a failure found and fixed at once");
     const viewer = restClient(t.app, (await t.userWithRole("viewer")).auth);
     assert.equal((await viewer.post("/api/v1/failure-reports", { tool_id: tool, failure_code_id: code })).status, 403);
   });
@@ -226,6 +266,31 @@ forEachBackend("failures", (backend) => {
     assert.equal(clear.body.closed_at, null);
     const again = await technician.patch(url, { status: "closed" });
     assert.equal(again.status, 422, "the cleared root cause is needed again");
+  });
+
+  test("two investigators edit different fields at once: both edits stay", async () => {
+    const tool = await newTool();
+    const code = await codeId("FL-011");
+    const reports = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        operator.post("/api/v1/failure-reports", { tool_id: tool, failure_code_id: code }),
+      ),
+    );
+    const results = await Promise.all(
+      reports.flatMap((r) => [
+        technician.patch(`/api/v1/failure-reports/${r.body.id}`, { description: "Flash on parting line" }),
+        technician.patch(`/api/v1/failure-reports/${r.body.id}`, { containment_action: "Sorted 200 parts" }),
+        technician.patch(`/api/v1/failure-reports/${r.body.id}`, { affected_components: ["3", "7"] }),
+      ]),
+    );
+    assert.deepEqual([...new Set(results.map((r) => r.status))], [200], JSON.stringify(results.map((r) => r.body)));
+    for (const r of reports) {
+      const final = (await technician.get(`/api/v1/failure-reports/${r.body.id}`)).body;
+      assert.deepEqual(
+        [final.description, final.containment_action, final.affected_components],
+        ["Flash on parting line", "Sorted 200 parts", ["3", "7"]],
+      );
+    }
   });
 
   test("a high or critical report notifies engineers and up at once, not the reporter", async () => {

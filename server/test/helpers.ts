@@ -47,6 +47,8 @@ export async function createTestEnv(backend: Backend, overrides: Record<string, 
     HOM_JWT_SECRET: JWT_SECRET,
     // Periodic checks run only where a test drives them (runtime.periodic).
     HOM_PERIODIC_CHECKS: "false",
+    // Shot-triggered plan checks without the production gap between rounds (tests await them).
+    HOM_PLAN_CHECK_GAP_MS: "0",
     ...overrides,
   };
   let schema: string | undefined;

@@ -2,7 +2,7 @@ import { connectionType, pageArgs, toSnakeCase, withoutNulls, type Builder } fro
 import { loader } from "../../graphql/loaders.ts";
 import type { Refs } from "../../graphql/refs.ts";
 import { failureReportOf } from "../failures/graphql.ts";
-import { ACTION_KINDS, ACTION_PRIORITIES, ACTION_STATUSES } from "./service.ts";
+import { ACTION_KINDS, ACTION_PRIORITIES, ACTION_STATUSES, type Action } from "./service.ts";
 
 const LINK_ARGS = ["failureReportId", "toolId", "machineId", "repairId", "maintenanceLogId", "planId"] as const;
 
@@ -68,8 +68,24 @@ export function registerActionGraphql(builder: Builder, refs: Refs) {
   builder.objectFields(refs.FailureReport, (t) => ({
     actions: t.field({
       type: [refs.Action],
-      resolve: async (r, _args, { ctx, services }) =>
-        (await services.actions.list(ctx, { failure_report_id: r.id, limit: 500 })).items,
+      description: "All actions of the report, newest first (one query for all reports of a request).",
+      resolve: async (r, _args, context) => {
+        const group = await loader(
+          context,
+          "actionsOfFailureReport",
+          async (ids) => {
+            const byReport = new Map<string, Action[]>();
+            for (const a of await context.services.actions.ofFailureReports(context.ctx, ids)) {
+              const list = byReport.get(a.failure_report_id!) ?? [];
+              list.push(a);
+              byReport.set(a.failure_report_id!, list);
+            }
+            return [...byReport].map(([reportId, items]) => ({ reportId, items }));
+          },
+          (g) => g.reportId,
+        ).load(r.id);
+        return group?.items ?? [];
+      },
     }),
   }));
 

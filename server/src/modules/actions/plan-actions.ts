@@ -25,6 +25,12 @@ export interface PlanCheckResult {
  * notices' dedupe keys make a second evaluation of the same state add nothing, on one instance
  * or several; the plan row is locked at its current interval, so an evaluation cannot open an
  * action for an interval a concurrent reset just closed.
+ *
+ * Kept light because it follows the shot feed (thousands of messages a second on one SQLite
+ * connection): shot-triggered rounds are at least `minGapMs` apart, collecting the tools of
+ * every commit in between; and a plan whose (interval, level) was raised already is not written
+ * to again by this process (the database would add nothing, but the write transaction would
+ * still queue behind the feed every round, for as long as the plan stays due).
  */
 export class PlanActionWatcher {
   readonly #db: Db;
@@ -32,8 +38,13 @@ export class PlanActionWatcher {
   readonly #notifications: NotificationService;
   readonly #plans: PlanService;
   readonly #log: (message: string, error: unknown) => void;
+  readonly #minGapMs: number;
   readonly #pending = new Set<string>();
+  /** Per plan, the `last_done_at|level` raised last: a plan's interval and level only move forward. */
+  readonly #raised = new Map<string, string>();
   #running: Promise<void> | undefined;
+  #lastRoundAt = -Infinity;
+  #wake: (() => void) | undefined;
   #closed = false;
 
   constructor(
@@ -42,18 +53,19 @@ export class PlanActionWatcher {
     notifications: NotificationService,
     plans: PlanService,
     log: (message: string, error: unknown) => void,
+    options: { minGapMs?: number } = {},
   ) {
     this.#db = db;
     this.#audit = audit;
     this.#notifications = notifications;
     this.#plans = plans;
     this.#log = log;
+    this.#minGapMs = options.minGapMs ?? 30_000;
   }
 
   /**
    * Shots were committed for these tools: their plans are checked soon, in the background.
-   * Calls arriving while a check runs are merged into the next one (one query per round,
-   * however many batches the feeds deliver meanwhile).
+   * Calls arriving while a check runs or waits out the gap are merged into the next one.
    */
   shotsCommitted(toolIds: Iterable<string>): void {
     if (this.#closed) return;
@@ -69,6 +81,7 @@ export class PlanActionWatcher {
   async close(): Promise<void> {
     this.#closed = true;
     this.#pending.clear();
+    this.#wake?.();
     await this.idle();
   }
 
@@ -76,8 +89,11 @@ export class PlanActionWatcher {
     try {
       await new Promise((resolve) => setImmediate(resolve));
       while (this.#pending.size > 0 && !this.#closed) {
+        await this.#waitForGap();
+        if (this.#closed) break;
         const toolIds = [...this.#pending];
         this.#pending.clear();
+        this.#lastRoundAt = performance.now();
         try {
           await this.evaluate(toolIds);
         } catch (error) {
@@ -89,13 +105,34 @@ export class PlanActionWatcher {
     }
   }
 
+  /** Waits until `minGapMs` after the last round began; `close` cuts the wait short. */
+  async #waitForGap(): Promise<void> {
+    const wait = this.#lastRoundAt + this.#minGapMs - performance.now();
+    if (wait <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+  }
+
   /** Checks the active plans of these tools, or of everything; opens actions and sends notices. */
   async evaluate(toolIds?: readonly string[], now = Date.now()): Promise<PlanCheckResult> {
     const plans = await this.#plans.activeStates(toolIds, now);
     const result: PlanCheckResult = { checked: plans.length, opened: 0, notified: 0 };
     for (const plan of plans) {
-      if (plan.status === "not_due") continue;
-      const { opened, notified } = await this.#raise(plan);
+      if (plan.status === "not_due") {
+        this.#raised.delete(plan.id);
+        continue;
+      }
+      const raise = `${plan.last_done_at}|${plan.status === "warning" ? "warning" : "due"}`;
+      if (this.#raised.get(plan.id) === raise) continue;
+      const { locked, opened, notified } = await this.#raise(plan);
+      // Remembered only once committed, and only while the plan was still in this interval.
+      if (locked) this.#raised.set(plan.id, raise);
       result.opened += opened ? 1 : 0;
       result.notified += notified;
     }
@@ -103,10 +140,11 @@ export class PlanActionWatcher {
     return result;
   }
 
-  async #raise(plan: Plan): Promise<{ opened: boolean; notified: number }> {
+  async #raise(plan: Plan): Promise<{ locked: boolean; opened: boolean; notified: number }> {
     const ctx = systemContext("plan-check");
     return transaction(this.#db, async (trx) => {
-      if (!(await plansRepo.lockIfCycle(trx, plan.id, plan.last_done_at))) return { opened: false, notified: 0 };
+      if (!(await plansRepo.lockIfCycle(trx, plan.id, plan.last_done_at)))
+        return { locked: false, opened: false, notified: 0 };
       const level = plan.status === "warning" ? "warning" : "due";
       const now = new Date().toISOString();
       const subject = plan.tool_id
@@ -146,7 +184,7 @@ export class PlanActionWatcher {
         entity_id: plan.id,
         dedupe: `plan_${level}:${plan.id}:${plan.last_done_at}`,
       });
-      return { opened, notified };
+      return { locked: true, opened, notified };
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from "kysely";
+import { sql, type Insertable, type RawBuilder, type Selectable, type Updateable } from "kysely";
 import type { Queryable } from "../../db/index.ts";
 import type { ActionsTable } from "../../db/schema.ts";
 import { afterKey } from "../../db/pagination.ts";
@@ -52,21 +52,37 @@ export const actionsRepo = {
 
   /**
    * Changes an action only if it is still in one of `from`: two people moving the same action
-   * at once both read `open`, and exactly one of the two updates finds it so.
+   * at once both read `open`, and exactly one of the two updates finds it so. With `expect`,
+   * also only if it still has the assignee a permission check was based on.
    */
   async updateFrom(
     db: Queryable,
     id: string,
     from: readonly string[],
     patch: Updateable<ActionsTable>,
+    expect?: { assigneeId: string | null },
   ): Promise<boolean> {
-    const result = await db
-      .updateTable("actions")
-      .set(patch)
-      .where("id", "=", id)
-      .where("status", "in", from)
-      .executeTakeFirst();
+    let q = db.updateTable("actions").set(patch).where("id", "=", id).where("status", "in", from);
+    if (expect) {
+      q =
+        expect.assigneeId === null
+          ? q.where("assignee_id", "is", null)
+          : q.where("assignee_id", "=", expect.assigneeId);
+    }
+    const result = await q.executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  },
+
+  /** The actions of these failure reports, newest first: one query for a GraphQL page of reports. */
+  ofFailureReports(db: Queryable, reportIds: readonly string[]) {
+    if (reportIds.length === 0) return Promise.resolve([]);
+    return db
+      .selectFrom("actions")
+      .selectAll()
+      .where("failure_report_id", "in", reportIds)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .execute();
   },
 
   /** The still-open automatic actions of a plan (at most one, by construction). */
@@ -105,16 +121,38 @@ export const actionsRepo = {
     return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
   },
 
-  /** Open actions due on or before `until` (YYYY-MM-DD): the reminders' work list. */
-  dueBy(db: Queryable, until: string) {
+  /**
+   * The reminders' work list: open actions due on or before `until` (YYYY-MM-DD) whose reminder
+   * for their due date has not gone out yet. The reminder is `action_overdue` when due before
+   * `today`, else `action_due_soon`; its notifications carry the dedupe key
+   * `<kind>:<action id>:<due date>:<user id>` and go to the assignee, or to `supervisorRoles`
+   * while nobody (active) is assigned. The keys are looked up by equality on their unique index,
+   * so actions overdue for months, reminded long ago, cost an index probe, not a notice round.
+   */
+  remindersDue(db: Queryable, q: { today: string; until: string; supervisorRoles: readonly string[] }, limit: number) {
+    const key = (user: RawBuilder<unknown>) =>
+      sql`(case when a.due_date < ${q.today} then 'action_overdue' else 'action_due_soon' end)
+        || ':' || a.id || ':' || a.due_date || ':' || ${user}`;
+    const roles = q.supervisorRoles.length > 0 ? q.supervisorRoles : [""];
     return db
-      .selectFrom("actions")
-      .selectAll()
-      .where("status", "in", OPEN_STATUSES)
-      .where("due_date", "is not", null)
-      .where("due_date", "<=", until)
-      .orderBy("due_date")
-      .orderBy("id")
+      .selectFrom("actions as a")
+      .leftJoin("users as asg", "asg.id", "a.assignee_id")
+      .selectAll("a")
+      .where("a.status", "in", OPEN_STATUSES)
+      .where("a.due_date", "is not", null)
+      .where("a.due_date", "<=", q.until)
+      .where(
+        sql<boolean>`(
+          (asg.active = ${true} and not exists (
+            select 1 from notifications n where n.dedupe_key = ${key(sql`asg.id`)}))
+          or ((asg.id is null or asg.active = ${false}) and not exists (
+            select 1 from users u where u.role in (${sql.join(roles)}) and u.active = ${true}
+              and exists (select 1 from notifications n where n.dedupe_key = ${key(sql`u.id`)})))
+        )`,
+      )
+      .orderBy("a.due_date")
+      .orderBy("a.id")
+      .limit(limit)
       .execute();
   },
 

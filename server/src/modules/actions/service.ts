@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { authorize, type Actor, type RequestContext } from "../../access/context.ts";
-import { can } from "../../access/permissions.ts";
+import { ROLES, can } from "../../access/permissions.ts";
 import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts";
+import { isUniqueViolation } from "../../db/errors.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
-import { AppError, conflict, forbidden, notFound, validationFailed } from "../../errors.ts";
+import { AppError, conflict, notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { booleanQuery, idInput, optionalText, parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
@@ -23,6 +24,8 @@ export const ACTION_PRIORITIES = ["low", "medium", "high", "critical"] as const;
 export const ACTION_STATUSES = ["open", "in_progress", "completed", "verified", "cancelled"] as const;
 type ActionStatus = (typeof ACTION_STATUSES)[number];
 const DAY_MS = 86_400_000;
+/** Reminders per run at most; the rest follow in the next run, five minutes later. */
+const REMINDER_BATCH = 1_000;
 
 export type Action = ActionRow & { overdue: boolean };
 
@@ -129,6 +132,13 @@ export class ActionService {
     return (await actionsRepo.findByIds(this.#db.kysely, ids)).map((r) => publicAction(r, today));
   }
 
+  /** Every action of these failure reports, newest first (GraphQL `FailureReport.actions`, batched). */
+  async ofFailureReports(ctx: RequestContext, reportIds: readonly string[]): Promise<Action[]> {
+    authorize(ctx, "plant:read");
+    const today = todayOf();
+    return (await actionsRepo.ofFailureReports(this.#db.kysely, reportIds)).map((r) => publicAction(r, today));
+  }
+
   async list(ctx: RequestContext, query: unknown): Promise<Page<Action>> {
     const actor = authorize(ctx, "plant:read");
     const q = parseInput(listActionsSchema, query) as z.output<typeof listActionsSchema> & Partial<Links>;
@@ -211,43 +221,58 @@ export class ActionService {
     return created;
   }
 
-  /** Edits an action that is not finished. Reassigning needs `actions:assign` (unless taking it oneself). */
+  /**
+   * Edits an action that is not finished. Reassigning needs `actions:assign`, except taking an
+   * unassigned action oneself. An automatic plan action stays with its plan (its plan_id is the
+   * one interval it stands for).
+   */
   async update(ctx: RequestContext, id: string, input: unknown): Promise<Action> {
     const actor = authorize(ctx, "actions:update");
     const { allow_past_due: allowPastDue, ...patch } = parseInput(updateActionSchema, input);
     const today = todayOf();
-    const updated = await transaction(this.#db, async (trx) => {
-      const before = await actionsRepo.findById(trx, id);
-      if (!before) throw notFound("Action");
-      if (!(OPEN_STATUSES as readonly string[]).includes(before.status)) {
-        throw conflict(`A ${before.status} action cannot be edited`, [
-          { field: "status", message: before.status, code: "finished" },
-        ]);
-      }
-      const reassigned = patch.assignee_id !== undefined && patch.assignee_id !== before.assignee_id;
-      if (reassigned && patch.assignee_id !== actor.id) requireAssigner(actor);
-      if (reassigned && patch.assignee_id) await requireAssignee(trx, patch.assignee_id);
-      if (patch.due_date && patch.due_date !== before.due_date && patch.due_date < today && !allowPastDue) {
-        throw pastDue();
-      }
-      const linkPatch = Object.fromEntries(
-        LINKS.filter((k) => patch[k] !== undefined && patch[k] !== before[k]).map((k) => [k, patch[k] ?? null]),
-      ) as Partial<Links>;
-      await checkLinks(trx, linkPatch);
-      const now = new Date().toISOString();
-      if (!(await actionsRepo.updateFrom(trx, id, [before.status], { ...patch, updated_at: now }))) {
-        throw stale();
-      }
-      const after = publicAction((await actionsRepo.findById(trx, id))!, today);
-      await this.#audit.record(trx, ctx, {
-        action: "action.update",
-        entity_type: "action",
-        entity_id: id,
-        changes: updateDiff(before, after),
-      });
-      if (reassigned && after.assignee_id) await this.#tellAssignee(trx, after, actor.id);
-      return after;
-    });
+    const updated = await uniqueAction(() =>
+      transaction(this.#db, async (trx) => {
+        const before = await actionsRepo.findById(trx, id);
+        if (!before) throw notFound("Action");
+        if (!(OPEN_STATUSES as readonly string[]).includes(before.status)) {
+          throw conflict(`A ${before.status} action cannot be edited`, [
+            { field: "status", message: before.status, code: "finished" },
+          ]);
+        }
+        const reassigned = patch.assignee_id !== undefined && patch.assignee_id !== before.assignee_id;
+        // Taking an action nobody has is anyone's; taking it from someone is an assignment.
+        if (reassigned && (patch.assignee_id !== actor.id || before.assignee_id !== null)) requireAssigner(actor);
+        if (reassigned && patch.assignee_id) await requireAssignee(trx, patch.assignee_id);
+        if (patch.due_date && patch.due_date !== before.due_date && patch.due_date < today && !allowPastDue) {
+          throw pastDue();
+        }
+        const linkPatch = Object.fromEntries(
+          LINKS.filter((k) => patch[k] !== undefined && patch[k] !== before[k]).map((k) => [k, patch[k] ?? null]),
+        ) as Partial<Links>;
+        if (before.plan_cycle !== null && "plan_id" in linkPatch) {
+          throw conflict("An automatic plan action stays linked to its plan", [
+            { field: "plan_id", message: "is fixed for an automatic plan action", code: "plan_action" },
+          ]);
+        }
+        await checkLinks(trx, linkPatch);
+        const now = new Date().toISOString();
+        // The assignee read above decided who may reassign: a concurrent reassignment makes this a 409.
+        const guard = reassigned ? { assigneeId: before.assignee_id } : undefined;
+        if (!(await actionsRepo.updateFrom(trx, id, [before.status], { ...patch, updated_at: now }, guard))) {
+          throw stale();
+        }
+        const row = (await actionsRepo.findById(trx, id))!;
+        const after = publicAction(row, today);
+        await this.#audit.record(trx, ctx, {
+          action: "action.update",
+          entity_type: "action",
+          entity_id: id,
+          changes: updateDiff(before, row),
+        });
+        if (reassigned && after.assignee_id) await this.#tellAssignee(trx, after, actor.id);
+        return after;
+      }),
+    );
     this.#notifications.mailQueued();
     return updated;
   }
@@ -287,19 +312,22 @@ export class ActionService {
         patch.cancelled_at = now;
         if (fields.reason) patch.completion_note = `Cancelled: ${fields.reason}`;
       }
-      // Only if still in the status read above: a concurrent move makes this one a 409.
-      if (!(await actionsRepo.updateFrom(trx, id, [before.status], patch))) {
+      // Only if still in the status read above (a concurrent move makes this one a 409), and for
+      // start and complete still with the assignee that allowed it (a concurrent reassignment too).
+      const guard = move === "start" || move === "complete" ? { assigneeId: before.assignee_id } : undefined;
+      if (!(await actionsRepo.updateFrom(trx, id, [before.status], patch, guard))) {
         const current = await actionsRepo.findById(trx, id);
+        if (current && current.status === before.status) throw stale();
         throw illegalMove(current?.status ?? before.status, to);
       }
-      const after = publicAction((await actionsRepo.findById(trx, id))!);
+      const row = (await actionsRepo.findById(trx, id))!;
       await this.#audit.record(trx, ctx, {
         action: `action.${move}`,
         entity_type: "action",
         entity_id: id,
-        changes: updateDiff(before, after),
+        changes: updateDiff(before, row),
       });
-      return after;
+      return publicAction(row);
     });
   }
 
@@ -368,25 +396,36 @@ export class ActionService {
   }
 
   /**
-   * Reminders: open actions due today or tomorrow (`action_due_soon`) and past their due date
-   * (`action_overdue`), to the assignee, or to engineers and up while nobody is assigned. Each
-   * goes once per action and due date (dedupe key), however often and on however many
-   * instances this runs; a new due date earns new reminders.
+   * Reminders: open actions due today or tomorrow (`action_due_soon`: the due day begins within
+   * the next 24 hours; days are UTC calendar days, like `overdue`) and past their due date
+   * (`action_overdue`), to the assignee, or to engineers and up while nobody (active) is
+   * assigned. Each goes once per action and due date (dedupe key), however often and on however
+   * many instances this runs; a new due date earns new reminders. Only actions not reminded yet
+   * are read, and each is reminded in a short transaction of its own that reads it afresh (one
+   * completed or re-dated meanwhile gets no stale reminder), so a run never holds the database
+   * for long.
    */
   async sendReminders(now = Date.now()): Promise<{ due_soon: number; overdue: number }> {
     const today = todayOf(now);
     const tomorrow = todayOf(now + DAY_MS);
     const sent = { due_soon: 0, overdue: 0 };
-    const actions = await actionsRepo.dueBy(this.#db.kysely, tomorrow);
-    if (actions.length === 0) return sent;
-    await transaction(this.#db, async (trx) => {
-      const supervisors = await this.#notifications.supervisorsIn(trx);
-      for (const action of actions) {
-        const overdue = action.due_date! < today;
+    const supervisorRoles = ROLES.filter((role) => can({ role }, "actions:assign"));
+    const candidates = await actionsRepo.remindersDue(
+      this.#db.kysely,
+      { today, until: tomorrow, supervisorRoles },
+      REMINDER_BATCH,
+    );
+    for (const candidate of candidates) {
+      const kind = await transaction(this.#db, async (trx) => {
+        const action = await actionsRepo.findById(trx, candidate.id);
+        if (!action || !(OPEN_STATUSES as readonly string[]).includes(action.status)) return null;
+        if (action.due_date === null || action.due_date > tomorrow) return null;
+        const overdue = action.due_date < today;
         const kind = overdue ? "action_overdue" : "action_due_soon";
+        const assignee = action.assignee_id ? await usersRepo.findById(trx, action.assignee_id) : undefined;
         const n = await this.#notifications.notifyIn(trx, {
           kind,
-          userIds: action.assignee_id ? [action.assignee_id] : supervisors,
+          userIds: assignee && toBool(assignee.active) ? [assignee.id] : await this.#notifications.supervisorsIn(trx),
           title: overdue
             ? `Overdue since ${action.due_date}: ${action.title}`
             : `Due ${action.due_date === today ? "today" : "tomorrow"} (${action.due_date}): ${action.title}`,
@@ -395,10 +434,11 @@ export class ActionService {
           entity_id: action.id,
           dedupe: `${kind}:${action.id}:${action.due_date}`,
         });
-        if (n > 0) sent[overdue ? "overdue" : "due_soon"]++;
-      }
-    });
-    this.#notifications.mailQueued();
+        return n > 0 ? kind : null;
+      });
+      if (kind) sent[kind === "action_overdue" ? "overdue" : "due_soon"]++;
+    }
+    if (sent.due_soon + sent.overdue > 0) this.#notifications.mailQueued();
     return sent;
   }
 
@@ -458,7 +498,9 @@ function requireMayMove(actor: Actor, action: ActionRow, move: Move): void {
   if (move === "start" || move === "complete") {
     const own = action.assignee_id === actor.id && can(actor, "actions:complete_own");
     if (!own && !can(actor, "actions:progress_any")) {
-      throw forbidden("Only the assignee, or an engineer and above, moves this action forward");
+      throw new AppError(403, "FORBIDDEN", "Only the assignee, or an engineer and above, moves this action forward", [
+        { field: "permission", message: "requires actions:progress_any", code: "actions:progress_any" },
+      ]);
     }
     return;
   }
@@ -539,6 +581,20 @@ async function checkLinks(db: Queryable, links: Partial<Links>) {
     if (!found.plan) throw missing("plan_id");
   }
   return found;
+}
+
+/** A write that would give a plan interval a second action (unique plan_id, plan_cycle) is a 409. */
+async function uniqueAction<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict("The plan already has an action for this interval", [
+        { field: "plan_id", message: "already has an action for this interval", code: "duplicate" },
+      ]);
+    }
+    throw error;
+  }
 }
 
 function pastDue() {

@@ -60,19 +60,21 @@ export const failureReportsRepo = {
     await db.insertInto("failure_reports").values(row).execute();
   },
 
-  /** Applies a change only if the report is still in `status`: of two concurrent moves one wins. */
+  /**
+   * Applies a change only if the report is still in `status` (of two concurrent moves one wins)
+   * and, for each of `present`, the stored value is still set (closing on a root cause someone
+   * may be clearing at the same moment).
+   */
   async updateFrom(
     db: Queryable,
     id: string,
     status: string,
     patch: Updateable<FailureReportsTable>,
+    present: readonly ("root_cause" | "root_cause_category")[] = [],
   ): Promise<boolean> {
-    const result = await db
-      .updateTable("failure_reports")
-      .set(patch)
-      .where("id", "=", id)
-      .where("status", "=", status)
-      .executeTakeFirst();
+    let q = db.updateTable("failure_reports").set(patch).where("id", "=", id).where("status", "=", status);
+    for (const column of present) q = q.where(column, "is not", null);
+    const result = await q.executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   },
 

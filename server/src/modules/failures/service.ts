@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { authorize, type RequestContext } from "../../access/context.ts";
+import { can } from "../../access/permissions.ts";
 import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
-import { conflict, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
+import { AppError, conflict, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import {
   booleanQuery,
@@ -262,6 +263,20 @@ export class FailureService {
   async createReport(ctx: RequestContext, input: unknown): Promise<FailureReport> {
     const actor = authorize(ctx, "failures:report");
     const fields = parseInput(createReportSchema, input);
+    // Reporting is what is seen at the press; a status or a root cause is the investigation's.
+    if (!can(actor, "failures:investigate")) {
+      const investigated = (["status", "root_cause", "root_cause_category"] as const).find((k) =>
+        k === "status" ? fields.status !== "open" : fields[k] != null,
+      );
+      if (investigated) {
+        throw new AppError(
+          403,
+          "FORBIDDEN",
+          `Your role (${actor.role}) may report a failure but not set its ${investigated}; a technician does`,
+          [{ field: investigated, message: "requires failures:investigate", code: "failures:investigate" }],
+        );
+      }
+    }
     if ((fields.tool_id === undefined) === (fields.machine_id === undefined)) {
       throw validationFailed([
         {
@@ -350,8 +365,17 @@ export class FailureService {
         updated_at: now,
       };
       checkReport(next);
-      const { id: _id, created_at: _c, reported_by: _r, tool_id: _t, machine_id: _m, ...changes } = next;
-      if (!(await failureReportsRepo.updateFrom(trx, id, from, changes))) {
+      // Only what this edit changes is written: a concurrent edit of other fields stays. Closing
+      // on a root cause this edit does not send needs that root cause still stored.
+      const changes = {
+        ...rest,
+        ...(affected_components ? { affected_components: next.affected_components } : {}),
+        ...(impacted_part_numbers ? { impacted_part_numbers: next.impacted_part_numbers } : {}),
+        closed_at: next.closed_at,
+        updated_at: now,
+      };
+      const keep = to === "closed" ? ROOT_CAUSE_FIELDS.filter((k) => !(k in patch)) : [];
+      if (!(await failureReportsRepo.updateFrom(trx, id, from, changes, keep))) {
         throw conflict("The report changed meanwhile; reload it", [
           { field: "status", message: "changed by someone else", code: "stale" },
         ]);
@@ -400,6 +424,8 @@ export class FailureService {
     );
   }
 }
+
+const ROOT_CAUSE_FIELDS = ["root_cause", "root_cause_category"] as const;
 
 function isSerious(severity: string): boolean {
   return severity === "high" || severity === "critical";

@@ -61,10 +61,15 @@ export class MailSender {
     return this.#running;
   }
 
+  /**
+   * Stops sending: the transport closes first, so a round stuck on a slow SMTP server ends now
+   * (its mail counts as a failed attempt and is retried after restart) instead of holding up
+   * shutdown for the socket timeout; then the round is waited for.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#running?.catch(() => {});
     this.#transport?.close();
+    await this.#running?.catch(() => {});
   }
 
   async #round(clock: () => number): Promise<number> {

@@ -80,19 +80,24 @@ export const notificationsRepo = {
       .execute();
   },
 
-  /** Active users with these roles (the audience of plant-wide notices). */
+  /**
+   * Active users with these roles (the audience of plant-wide notices). Ordered by id, like
+   * `usersByIds`: their notifications are inserted in this order, and two transactions taking
+   * the same index entries in the same order cannot deadlock each other on PostgreSQL.
+   */
   activeUsersWithRoles(db: Queryable, roles: readonly string[]) {
     return db
       .selectFrom("users")
       .select(["id", "email", "full_name", "username"])
       .where("role", "in", roles)
       .where("active", "=", true)
+      .orderBy("id")
       .execute();
   },
 
   usersByIds(db: Queryable, ids: readonly string[]) {
     if (ids.length === 0) return Promise.resolve([]);
-    return db.selectFrom("users").select(["id", "email", "active"]).where("id", "in", ids).execute();
+    return db.selectFrom("users").select(["id", "email", "active"]).where("id", "in", ids).orderBy("id").execute();
   },
 };
 

@@ -76,12 +76,14 @@ export class PlanService {
 
   /**
    * Active plans with their state, of some tools or of all (plan checks after shots and as days
-   * pass). System work, not a request: no permission asked.
+   * pass). System work, not a request: no permission asked. Runs after every shot commit, so it
+   * sums recent shots (the forecast's rate) only for the plans that need a forecast, those not
+   * `not_due`: the status itself does not depend on the rate.
    */
   async activeStates(toolIds?: readonly string[], now = Date.now()): Promise<Plan[]> {
     if (toolIds && toolIds.length === 0) return [];
     const rows = await plansRepo.listFor(this.#db.kysely, toolIds ? { toolIds } : {}, false);
-    return this.#withState(this.#db.kysely, rows, now);
+    return this.#withState(this.#db.kysely, rows, now, "unless_not_due");
   }
 
   async get(ctx: RequestContext, id: string): Promise<Plan> {
@@ -226,20 +228,34 @@ export class PlanService {
     return null;
   }
 
-  async #withState(db: Queryable, rows: PlanRow[], now = Date.now()): Promise<Plan[]> {
+  /**
+   * The plans with their state. `forecast` says for which plans the shot rate (a sum over the
+   * last RATE_WINDOW_DAYS of shot entries) is fetched: all (what people look at), or only those
+   * not `not_due` (the plan checks, which only act on those).
+   */
+  async #withState(
+    db: Queryable,
+    rows: PlanRow[],
+    now = Date.now(),
+    forecast: "all" | "unless_not_due" = "all",
+  ): Promise<Plan[]> {
     const toolIds = [...new Set(rows.flatMap((r) => (r.tool_id ? [r.tool_id] : [])))];
     const tools = new Map((toolIds.length ? await toolsRepo.findByIds(db, toolIds) : []).map((t) => [t.id, t]));
-    const recent = await plansRepo.shotsSince(db, toolIds, new Date(now - RATE_WINDOW_DAYS * DAY_MS).toISOString());
-    return rows.map((row) => {
-      const shots = row.tool_id ? Number(tools.get(row.tool_id)?.lifetime_shots ?? 0) : null;
-      const rate = row.tool_id ? (recent.get(row.tool_id) ?? 0) / RATE_WINDOW_DAYS : 0;
-      const state = planState(
+    const stateOf = (row: PlanRow, rate: number) =>
+      planState(
         { ...row, last_done_shots: Number(row.last_done_shots), interval_shots: nullableNumber(row.interval_shots) },
-        shots,
+        row.tool_id ? Number(tools.get(row.tool_id)?.lifetime_shots ?? 0) : null,
         rate,
         now,
       );
-      return { ...publicRow(row), ...state };
+    const rated =
+      forecast === "all"
+        ? toolIds
+        : [...new Set(rows.flatMap((r) => (r.tool_id && stateOf(r, 0).status !== "not_due" ? [r.tool_id] : [])))];
+    const recent = await plansRepo.shotsSince(db, rated, new Date(now - RATE_WINDOW_DAYS * DAY_MS).toISOString());
+    return rows.map((row) => {
+      const rate = row.tool_id ? (recent.get(row.tool_id) ?? 0) / RATE_WINDOW_DAYS : 0;
+      return { ...publicRow(row), ...stateOf(row, rate) };
     });
   }
 }
