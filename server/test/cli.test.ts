@@ -84,7 +84,8 @@ forEachBackend("hom CLI", (backend) => {
           () => false,
         );
         if (ok) break;
-        if (Date.now() - started > 15_000) throw new Error(`server did not become ready:\n${output}`);
+        // Generous: a loaded CI machine starts slowly; the ready-in-2-s budget is measured by bench/.
+        if (Date.now() - started > 60_000) throw new Error(`server did not become ready:\n${output}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       const res = await fetch(`${base}/api/v1/auth/token`, {
@@ -94,11 +95,13 @@ forEachBackend("hom CLI", (backend) => {
       });
       assert.equal(res.status, 200);
       assert.ok(((await res.json()) as { access_token?: string }).access_token);
-    } finally {
-      child.kill("SIGTERM");
-      const [code] = await once(child, "exit");
-      assert.equal(code, 0, output);
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
     }
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0, output);
     assert.match(output, /shutting down/);
     assert.doesNotMatch(output, /anna-new-password/);
   });
