@@ -4,6 +4,8 @@ import { TokenSigner, newSecret } from "./access/tokens.ts";
 import type { Config } from "./config.ts";
 import { openDatabase, transaction, type Db } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { createScheduler, type JobDefinition, type Scheduler } from "./jobs/index.ts";
+import { registerOperationsJobs } from "./jobs/operations.ts";
 import { startMqttFeed, type MqttIngestor } from "./integrations/mqtt/index.ts";
 import { createOpcuaFeed } from "./integrations/opcua/index.ts";
 import { registerPlantMetrics } from "./modules/analytics/metrics.ts";
@@ -51,6 +53,8 @@ export interface Runtime {
   metrics: Registry;
   /** The MQTT machine feed, when HOM_MQTT_URL is set. */
   mqtt?: MqttIngestor;
+  /** Scheduled jobs; started only when jobs run in this process (see RuntimeOptions.jobs). */
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,13 @@ export interface RuntimeOptions {
    * would take over the server's MQTT session (same client id) and connect to every OPC UA source.
    */
   feeds?: boolean;
+  /**
+   * Run scheduled jobs in this process (and HOM_JOBS is not false). Defaults to `feeds`: the
+   * server runs them, CLI commands do not.
+   */
+  jobs?: boolean;
+  /** More jobs to schedule, next to the built-in ones (tests). */
+  extraJobs?: JobDefinition[];
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -94,22 +105,43 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       history: new HistoryService(db),
     };
     registerPlantMetrics(metrics, services);
+    const scheduler = createScheduler(
+      config,
+      db,
+      metrics,
+      ["silent", "fatal"].includes(config.logLevel) ? undefined : jobLog,
+    );
+    registerOperationsJobs(scheduler, config, services);
+    for (const job of options.extraJobs ?? []) scheduler.register(job);
+    if ((options.jobs ?? feeds) && config.jobs.enabled) await scheduler.start();
     if (feeds) opcua.start();
     const mqtt = feeds ? startMqttFeed(config, { db, shots: services.shots, registry: metrics }) : undefined;
     const close = async () => {
       try {
+        await scheduler.stop();
         await opcua.stop();
         await mqtt?.close();
       } finally {
         await db.close();
       }
     };
-    return { config, db, services, metrics, mqtt, close };
+    return { config, db, services, metrics, mqtt, scheduler, close };
   } catch (error) {
     await db.close();
     throw error;
   }
 }
+
+/** Job failures go to stderr as JSON lines, like the server's log (the runtime has no logger of its own). */
+const jobLog = {
+  info: () => {},
+  error: (obj: object, msg: string) => {
+    const err = (obj as { err?: unknown }).err;
+    process.stderr.write(
+      `${JSON.stringify({ level: 50, time: Date.now(), msg, ...obj, err: err instanceof Error ? err.message : err })}\n`,
+    );
+  },
+};
 
 /**
  * Without HOM_JWT_SECRET, a secret is generated on first start and kept in the database,

@@ -45,6 +45,7 @@ export async function createTestEnv(backend: Backend, overrides: Record<string, 
     HOM_LOG_LEVEL: "silent",
     HOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
     HOM_JWT_SECRET: JWT_SECRET,
+    HOM_JOBS: "false", // a test that needs the scheduler turns it on
     ...overrides,
   };
   let schema: string | undefined;
@@ -64,6 +65,7 @@ export async function createTestEnv(backend: Backend, overrides: Record<string, 
         const client = new pg.Client({ connectionString: TEST_PG_URL });
         await client.connect();
         await client.query(`drop schema if exists "${schema}" cascade`);
+        await client.query(`drop schema if exists "${schema}_jobs" cascade`); // pg-boss's (jobs/pg-boss.ts)
         await client.end();
       }
     },

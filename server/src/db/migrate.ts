@@ -6,6 +6,7 @@ import { toolsAndShots } from "./migrations/0003_tools_and_shots.ts";
 import { checklistsAndLogs } from "./migrations/0004_checklists_and_logs.ts";
 import { kpiIndexes } from "./migrations/0005_kpi_indexes.ts";
 import { downtimeTotals } from "./migrations/0006_downtime_totals.ts";
+import { operations } from "./migrations/0009_operations.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -19,6 +20,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0004_checklists_and_logs": checklistsAndLogs(db.dialect),
     "0005_kpi_indexes": kpiIndexes(),
     "0006_downtime_totals": downtimeTotals(db.dialect),
+    "0009_operations": operations(db.dialect),
   };
 }
 
@@ -43,4 +45,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 export async function pendingMigrations(db: Db): Promise<string[]> {
   const all = await migrator(db).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** The newest migration's name: the schema version a backup records. */
+export function latestMigration(db: Db): string {
+  return Object.keys(migrations(db)).sort().at(-1)!;
 }

