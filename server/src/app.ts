@@ -14,6 +14,7 @@ import { newId } from "./ids.ts";
 import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
+import { registerBackupRoutes } from "./modules/backups/rest.ts";
 import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
@@ -139,6 +140,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerChecklistRoutes(app, services);
   registerMaintenanceLogRoutes(app, services);
   registerHistoryRoutes(app, services);
+  registerBackupRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

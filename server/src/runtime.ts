@@ -12,6 +12,7 @@ import { registerPlantMetrics } from "./modules/analytics/metrics.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
+import { BackupService } from "./modules/backups/service.ts";
 import { ChecklistService } from "./modules/checklists/service.ts";
 import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
 import { DowntimeService } from "./modules/downtimes/service.ts";
@@ -43,6 +44,7 @@ export interface Services {
   checklists: ChecklistService;
   maintenanceLogs: MaintenanceLogService;
   history: HistoryService;
+  backups: BackupService;
 }
 
 export interface Runtime {
@@ -103,6 +105,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       checklists: new ChecklistService(db, audit),
       maintenanceLogs: new MaintenanceLogService(db, audit, plans),
       history: new HistoryService(db),
+      backups: new BackupService(db, audit, config),
     };
     registerPlantMetrics(metrics, services);
     const scheduler = createScheduler(
@@ -119,6 +122,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     const close = async () => {
       try {
         await scheduler.stop();
+        await services.backups.idle();
         await opcua.stop();
         await mqtt?.close();
       } finally {

@@ -48,6 +48,8 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
 }
 
 /** The newest migration's name: the schema version a backup records. */
-export function latestMigration(db: Db): string {
-  return Object.keys(migrations(db)).sort().at(-1)!;
+export function latestMigration(): string {
+  return Object.keys(migrations({ dialect: "sqlite" } as Db))
+    .sort()
+    .at(-1)!;
 }

@@ -5,6 +5,7 @@ import type { Config } from "../config.ts";
 import { AppError, graphqlCode } from "../errors.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
+import { registerBackupGraphql } from "../modules/backups/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
 import { registerChecklistGraphql } from "../modules/checklists/graphql.ts";
 import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
@@ -40,6 +41,7 @@ export function buildSchema() {
   registerChecklistGraphql(builder, refs);
   registerMaintenanceLogGraphql(builder, refs);
   registerHistoryGraphql(builder, refs);
+  registerBackupGraphql(builder);
   return builder.toSchema();
 }
 

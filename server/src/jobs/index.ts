@@ -10,9 +10,9 @@ export type { JobDefinition, JobRun, Scheduler } from "./scheduler.ts";
 
 /** The scheduler for this database: pg-boss on PostgreSQL (runs once per cluster), croner on SQLite. */
 export function createScheduler(config: Config, db: Db, registry: Registry, log?: JobLogger): Scheduler {
-  let scheduler: Scheduler | undefined;
-  const recorder = new JobRecorder(db, registry, () => scheduler?.jobs().map((j) => j.name) ?? [], log);
-  scheduler =
+  // The gauge asks for the job names when scraped, after `scheduler` exists.
+  const recorder = new JobRecorder(db, registry, () => scheduler.jobs().map((j) => j.name), log);
+  const scheduler: Scheduler =
     config.database.kind === "postgres"
       ? new PgBossScheduler(recorder, {
           url: config.database.url,

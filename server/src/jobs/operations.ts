@@ -8,7 +8,11 @@ import type { Scheduler } from "./scheduler.ts";
  * handler })`) from runtime.ts, before the scheduler starts.
  */
 export function registerOperationsJobs(scheduler: Scheduler, config: Config, services: Services): void {
-  void services;
-  void config;
-  void scheduler;
+  if (config.backup.cron) {
+    scheduler.register({
+      name: "nightly-backup",
+      schedule: { cron: config.backup.cron },
+      handler: async () => void (await services.backups.run("schedule")),
+    });
+  }
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/index.ts";
+import { afterKey } from "../db/pagination.ts";
 import type { JobRunsTable } from "../db/schema.ts";
 
 export const jobRunsRepo = {
@@ -19,8 +20,7 @@ export const jobRunsRepo = {
     let q = db.selectFrom("job_runs").selectAll();
     if (filter.name) q = q.where("name", "=", filter.name);
     if (filter.before) {
-      const [at, id] = filter.before;
-      q = q.where((eb) => eb.or([eb("started_at", "<", at), eb.and([eb("started_at", "=", at), eb("id", "<", id)])]));
+      q = q.where(afterKey("started_at", filter.before, "desc"));
     }
     return q.orderBy("started_at", "desc").orderBy("id", "desc").limit(limit).execute();
   },
