@@ -15,6 +15,7 @@ import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
 import { registerBackupRoutes } from "./modules/backups/rest.ts";
+import { registerRetentionRoutes } from "./modules/retention/rest.ts";
 import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
@@ -141,6 +142,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerMaintenanceLogRoutes(app, services);
   registerHistoryRoutes(app, services);
   registerBackupRoutes(app, services);
+  registerRetentionRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

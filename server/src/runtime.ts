@@ -13,6 +13,7 @@ import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
 import { BackupService } from "./modules/backups/service.ts";
+import { RetentionService } from "./modules/retention/service.ts";
 import { ChecklistService } from "./modules/checklists/service.ts";
 import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
 import { DowntimeService } from "./modules/downtimes/service.ts";
@@ -45,6 +46,7 @@ export interface Services {
   maintenanceLogs: MaintenanceLogService;
   history: HistoryService;
   backups: BackupService;
+  retention: RetentionService;
 }
 
 export interface Runtime {
@@ -106,6 +108,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       maintenanceLogs: new MaintenanceLogService(db, audit, plans),
       history: new HistoryService(db),
       backups: new BackupService(db, audit, config),
+      retention: new RetentionService(db, audit),
     };
     registerPlantMetrics(metrics, services);
     const scheduler = createScheduler(

@@ -6,6 +6,7 @@ import { AppError, graphqlCode } from "../errors.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
 import { registerBackupGraphql } from "../modules/backups/graphql.ts";
+import { registerRetentionGraphql } from "../modules/retention/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
 import { registerChecklistGraphql } from "../modules/checklists/graphql.ts";
 import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
@@ -42,6 +43,7 @@ export function buildSchema() {
   registerMaintenanceLogGraphql(builder, refs);
   registerHistoryGraphql(builder, refs);
   registerBackupGraphql(builder);
+  registerRetentionGraphql(builder);
   return builder.toSchema();
 }
 

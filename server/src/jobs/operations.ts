@@ -15,4 +15,17 @@ export function registerOperationsJobs(scheduler: Scheduler, config: Config, ser
       handler: async () => void (await services.backups.run("schedule")),
     });
   }
+  if (config.jobs.retentionCron) {
+    scheduler.register({
+      name: "retention-purge",
+      schedule: { cron: config.jobs.retentionCron },
+      handler: async () => void (await services.retention.run()),
+    });
+  }
+  // Machine messages arrive all day: their rule is applied hourly, not once a night.
+  scheduler.register({
+    name: "integration-events-cleanup",
+    schedule: { cron: "7 * * * *" },
+    handler: async () => void (await services.retention.run(["integration_events"])),
+  });
 }
