@@ -10,6 +10,7 @@ import { AppError } from "./errors.ts";
 import { ArchiveError } from "./modules/backups/tar.ts";
 import { RestoreRefused, restoreArchive } from "./modules/backups/archive.ts";
 import { fileSourcesFor } from "./modules/backups/files.ts";
+import { formatReport, runDoctor } from "./modules/ops/doctor.ts";
 import { startRuntime } from "./runtime.ts";
 
 const USAGE = `Usage: hom <command> [options]
@@ -26,6 +27,8 @@ Commands:
   audit verify                   Verify the audit hash chain (exit 1 when broken)
   backup [--out DIR]             Write a backup archive (database snapshot, photos, manifest) to
                                  HOM_BACKUP_DIR or DIR, while the server keeps running
+  doctor                         Check configuration, storage, database, broker, clock and backups
+                                 (exit 1 when something fails; prints no secrets)
   restore FILE [--force]         Check FILE against its manifest, then restore it into an empty
                                  data dir / PostgreSQL schema (--force: replace what is there)
 
@@ -195,6 +198,12 @@ async function restore(config: Config, args: string[]): Promise<number> {
   }
 }
 
+async function doctor(config: Config): Promise<number> {
+  const checks = await runDoctor(config);
+  console.log(formatReport(checks));
+  return checks.some((c) => c.status === "fail") ? 1 : 0;
+}
+
 function randomPassword(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");
 }
@@ -236,6 +245,8 @@ export async function main(argv: string[]): Promise<number> {
         return await backup(config, rest);
       case "restore":
         return await restore(config, rest);
+      case "doctor":
+        return await doctor(config);
       default:
         return fail(`unknown command "${command}"`);
     }
