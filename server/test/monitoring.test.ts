@@ -136,13 +136,11 @@ forEachBackend("Prometheus scrapes HOM", (backend) => {
         const res = await query(expr);
         assert.equal(res.status, "success", expr);
       }
-      const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
-        data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
-      };
+      type Rules = { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
       // Rules are evaluated each second: wait for one round, then every rule must be healthy.
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const fresh = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof rules;
+        const fresh = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as Rules;
         const all = fresh.data.groups.flatMap((g) => g.rules);
         if (all.length > 0 && all.every((r) => r.health === "ok")) {
           assert.ok(all.some((r) => r.name === "HomInstanceDown"));
