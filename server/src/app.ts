@@ -71,7 +71,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
     forceCloseConnections: "idle",
     return503OnClosing: true,
-    ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
+    // With a certificate HOM speaks HTTP/2 and, for older clients and tools, HTTP/1.1 on the same port.
+    ...(config.tls
+      ? {
+          http2: true as never,
+          https: { allowHTTP1: true, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+        }
+      : {}),
   });
 
   // Validation lives in the services (zod) so that REST and GraphQL refuse alike; route
