@@ -12,6 +12,7 @@ import { RestoreRefused, restoreArchive } from "./modules/backups/archive.ts";
 import { fileSourcesFor } from "./modules/backups/files.ts";
 import { formatReport, runDoctor } from "./modules/ops/doctor.ts";
 import { startRuntime } from "./runtime.ts";
+import { systemdNotifier } from "./systemd.ts";
 
 const USAGE = `Usage: hom <command> [options]
 
@@ -49,10 +50,12 @@ async function serve(config: Config): Promise<void> {
     app.log.info("first start: created user admin with the password from HOM_ADMIN_PASSWORD");
   }
 
+  const systemd = systemdNotifier();
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    systemd.stopping();
     app.log.info({ signal }, "shutting down: draining requests");
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
@@ -68,6 +71,7 @@ async function serve(config: Config): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 
   await app.listen({ port: config.port, host: config.host });
+  systemd.ready();
 }
 
 async function migrate(config: Config): Promise<void> {

@@ -75,7 +75,8 @@ export async function createArchive(options: {
   const name = `hom-backup-${stamp}-${randomBytes(3).toString("hex")}.tar.gz`;
   const final = path.join(options.outDir, name);
   const partial = `${final}.partial`;
-  const work = mkdtempSync(path.join(tmpdir(), "hom-backup-"));
+  // Work space next to the archive, not in /tmp: that is often RAM (tmpfs) on a Pi.
+  const work = mkdtempSync(path.join(options.outDir, ".hom-backup-"));
   try {
     // The database first: files referenced by its rows were written before their rows committed.
     const snapshot = path.join(work, path.basename(SNAPSHOT_NAME[options.database.kind]));
@@ -245,7 +246,10 @@ export async function restoreArchive(
   } else {
     for (const source of options.sources) await source.clear();
   }
-  const work = mkdtempSync(path.join(tmpdir(), "hom-restore-"));
+  // Work space on the target's disk for SQLite (the snapshot is moved there anyway), /tmp for PostgreSQL.
+  const base = options.database.kind === "sqlite" ? path.dirname(options.database.file) : tmpdir();
+  mkdirSync(base, { recursive: true });
+  const work = mkdtempSync(path.join(base, ".hom-restore-"));
   try {
     const snapshot = path.join(work, "snapshot");
     await readArchive(file, async (name, _size, content) => {
@@ -257,7 +261,6 @@ export async function restoreArchive(
       if (match) await sources.get(match[1])!.restore(match[2], content);
       else content.resume();
     });
-    if (options.database.kind === "sqlite") mkdirSync(path.dirname(options.database.file), { recursive: true });
     await restoreDatabase(options.database, snapshot, manifest.database.schema ?? undefined, options.force);
     return manifest;
   } finally {
