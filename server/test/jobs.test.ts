@@ -63,6 +63,7 @@ forEachBackend("scheduled jobs", (backend) => {
       assert.equal(failed[0].error, "first run fails on purpose");
       assert.equal(rows.filter((r) => r.outcome === "ok").length, ticks.length - 1);
       assert.ok(rows.every((r) => r.finished_at && r.instance));
+      assert.deepEqual(rows.map((r) => Date.parse(r.scheduled_for)).sort(), [...ticks].sort());
       const counted = (outcome: string) =>
         [
           ...metrics.matchAll(

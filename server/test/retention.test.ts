@@ -146,6 +146,7 @@ forEachBackend("retention", (backend) => {
     const run = (at: string, outcome: string) => ({
       id: newId(),
       name: "test",
+      scheduled_for: at,
       started_at: at,
       finished_at: outcome === "running" ? null : at,
       outcome,

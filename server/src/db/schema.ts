@@ -335,6 +335,7 @@ export interface DowntimeTotalsTable {
 export interface JobRunsTable {
   id: string;
   name: string;
+  scheduled_for: Timestamp;
   started_at: Timestamp;
   finished_at: Timestamp | null;
   outcome: string; // running | ok | failed

@@ -51,6 +51,7 @@ export class JobRecorder {
     await jobRunsRepo.start(this.#db.kysely, {
       id,
       name: job.name,
+      scheduled_for: run.scheduledFor.toISOString(),
       started_at: new Date().toISOString(),
       finished_at: null,
       outcome: "running",

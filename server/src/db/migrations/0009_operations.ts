@@ -15,6 +15,8 @@ export function operations(dialect: DialectName) {
         .createTable("job_runs")
         .addColumn("id", t.id, (c) => c.primaryKey())
         .addColumn("name", t.text, (c) => c.notNull())
+        // The tick the run belongs to: the same on every instance, so a tick run twice would show.
+        .addColumn("scheduled_for", t.timestamp, (c) => c.notNull())
         .addColumn("started_at", t.timestamp, (c) => c.notNull())
         .addColumn("finished_at", t.timestamp)
         .addColumn("outcome", t.text, (c) => c.notNull()) // running | ok | failed

@@ -89,7 +89,7 @@ export function analyticsRepo(db: Db) {
    * and corrections for finished ones that started in the interior but ran past the period's end.
    */
   function rowsAroundInterior(scope: Scope, period: Period, interior: Interior, longestMinutes: number) {
-    const ranFrom = [interior.from, minutesBefore(period.to, longestMinutes)].sort()[1]!;
+    const ranFrom = [interior.from, minutesBefore(period.to, longestMinutes)].sort()[1];
     return rows(scope)
       .select(whole)
       .where("start_datetime", ">=", d.timestamp(period.from))
@@ -127,10 +127,7 @@ export function analyticsRepo(db: Db) {
   }
 
   /** Groups row sources by category, reason and whether they started inside the period. */
-  async function grouped(
-    source: ReturnType<typeof overlappingRows> | ReturnType<typeof rowsAroundInterior>,
-    period: Period,
-  ): Promise<DowntimeTotals[]> {
+  async function grouped(source: ReturnType<typeof overlappingRows>, period: Period): Promise<DowntimeTotals[]> {
     const minutes = clippedMinutes(period);
     const startedInside = sql<number>`case when o.start_datetime >= ${d.timestamp(period.from)} then 1 else 0 end`;
     const result = await k
