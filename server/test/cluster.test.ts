@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import net from "node:net";
 import { test } from "node:test";
 import mqtt from "mqtt";
 import pg from "pg";
@@ -24,6 +25,17 @@ const MQTT_URL = process.env.HOM_TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 const RUN = `${process.pid}${Math.random().toString(36).slice(2, 6)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A port the OS just had free (a random one may be taken by another suite's server). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
 test(
   "two HOM processes on one PostgreSQL: jobs run once per tick, MQTT ingest splits",
   { skip: !BACKENDS.includes("postgres") && "needs PostgreSQL" },
@@ -43,7 +55,7 @@ test(
     let publisher: mqtt.MqttClient | undefined;
     try {
       assert.equal((await hom(["migrate"], env.env)).code, 0);
-      const ports = [0, 1].map(() => 20000 + Math.floor(Math.random() * 30000));
+      const ports = [await freePort(), await freePort()];
       let output = "";
       for (const [i, port] of ports.entries()) {
         const child = spawn(NODE24, ["server/src/main.ts", "serve"], {
