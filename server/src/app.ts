@@ -15,6 +15,8 @@ import { registerActionRoutes } from "./modules/actions/rest.ts";
 import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
+import { registerBackupRoutes } from "./modules/backups/rest.ts";
+import { registerRetentionRoutes } from "./modules/retention/rest.ts";
 import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
@@ -77,7 +79,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
     forceCloseConnections: "idle",
     return503OnClosing: true,
-    ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
+    // With a certificate HOM speaks HTTP/2 and, for older clients and tools, HTTP/1.1 on the same port.
+    ...(config.tls
+      ? {
+          http2: true as never,
+          https: { allowHTTP1: true, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+        }
+      : {}),
   });
 
   // Validation lives in the services (zod) so that REST and GraphQL refuse alike; route
@@ -156,6 +164,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerActionRoutes(app, services);
   registerNotificationRoutes(app, services);
   await registerPhotoRoutes(app, services);
+  registerBackupRoutes(app, services);
+  registerRetentionRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseEnv } from "node:util";
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseMasterKey } from "./storage/cipher.ts";
 
@@ -47,6 +48,23 @@ const url = (protocols: string[]) =>
     },
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
   );
+
+/** A cron pattern (UTC) or `off`; checked here so a typo stops the start, not a night's backup. */
+const cronOrOff = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const pattern = v === undefined || v.trim() === "" ? fallback : v.trim();
+      if (pattern === "off") return undefined;
+      try {
+        new Cron(pattern, { paused: true }).stop();
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be a cron pattern like "30 2 * * *" or "off"' });
+        return z.NEVER;
+      }
+      return pattern;
+    });
 
 const envSchema = z.object({
   PORT: int(8080, 0, 65535),
@@ -130,6 +148,12 @@ const envSchema = z.object({
   HOM_OPCUA_RECONNECT_MAX_DELAY_MS: int(10_000, 100, 600_000),
   HOM_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HOM_WEB_DIR: optionalString,
+  HOM_JOBS: bool(true),
+  HOM_JOBS_POLL_SECONDS: int(2, 1, 60),
+  HOM_BACKUP_DIR: optionalString,
+  HOM_BACKUP_CRON: cronOrOff("30 2 * * *"),
+  HOM_BACKUP_KEEP: int(14, 1, 10_000),
+  HOM_RETENTION_CRON: cronOrOff("15 3 * * *"),
 });
 
 /** Checks across variables; run even when single values are bad, so every problem shows at once. */
@@ -223,6 +247,10 @@ export interface Config {
   opcua: { enabled: boolean; publishingIntervalMs: number; reconnectMaxDelayMs: number };
   logLevel: Env["HOM_LOG_LEVEL"];
   webDir: string;
+  /** Scheduled jobs (server/src/jobs): off runs none in this process. */
+  jobs: { enabled: boolean; pollingIntervalSeconds: number; retentionCron?: string };
+  /** `hom backup` and the nightly backup (docs/operations.md). */
+  backup: { dir: string; cron?: string; keep: number };
 }
 
 export class ConfigError extends Error {
@@ -310,5 +338,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     },
     logLevel: env.HOM_LOG_LEVEL,
     webDir: path.resolve(env.HOM_WEB_DIR ?? path.join(import.meta.dirname, "../../web/dist")),
+    jobs: {
+      enabled: env.HOM_JOBS,
+      pollingIntervalSeconds: env.HOM_JOBS_POLL_SECONDS,
+      retentionCron: env.HOM_RETENTION_CRON,
+    },
+    backup: {
+      dir: path.resolve(env.HOM_BACKUP_DIR ?? path.join(dataDir, "backups")),
+      cron: env.HOM_BACKUP_CRON,
+      keep: env.HOM_BACKUP_KEEP,
+    },
   };
 }

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { systemContext } from "./access/context.ts";
 import { isRole, ROLES } from "./access/permissions.ts";
@@ -6,7 +7,12 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { AppError } from "./errors.ts";
+import { ArchiveError } from "./modules/backups/tar.ts";
+import { RestoreRefused, restoreArchive } from "./modules/backups/archive.ts";
+import { fileSourcesFor } from "./modules/backups/files.ts";
+import { formatReport, runDoctor } from "./modules/ops/doctor.ts";
 import { startRuntime } from "./runtime.ts";
+import { systemdNotifier } from "./systemd.ts";
 
 const USAGE = `Usage: hom <command> [options]
 
@@ -20,6 +26,12 @@ Commands:
                                  Set a user's password (ends their sessions)
   user list                      List users
   audit verify                   Verify the audit hash chain (exit 1 when broken)
+  backup [--out DIR]             Write a backup archive (database snapshot, photos, manifest) to
+                                 HOM_BACKUP_DIR or DIR, while the server keeps running
+  doctor                         Check configuration, storage, database, broker, clock and backups
+                                 (exit 1 when something fails; prints no secrets)
+  restore FILE [--force]         Check FILE against its manifest, then restore it into an empty
+                                 data dir / PostgreSQL schema (--force: replace what is there)
 
 Roles: ${ROLES.join(", ")}
 Configuration comes from the environment and ./.env; see README.md.`;
@@ -38,10 +50,12 @@ async function serve(config: Config): Promise<void> {
     app.log.info("first start: created user admin with the password from HOM_ADMIN_PASSWORD");
   }
 
+  const systemd = systemdNotifier();
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    systemd.stopping();
     app.log.info({ signal }, "shutting down: draining requests");
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
@@ -57,6 +71,7 @@ async function serve(config: Config): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 
   await app.listen({ port: config.port, host: config.host });
+  systemd.ready();
 }
 
 async function migrate(config: Config): Promise<void> {
@@ -143,6 +158,56 @@ async function audit(config: Config, args: string[]): Promise<number> {
   }
 }
 
+async function backup(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: "string" } } });
+  const runtime = await startRuntime(config, { feeds: false });
+  try {
+    const made = await runtime.services.backups.run("cli", {
+      outDir: values.out ? path.resolve(values.out) : undefined,
+    });
+    const file = path.isAbsolute(made.file!) ? made.file! : path.join(config.backup.dir, made.file!);
+    console.log(`Backup written: ${file} (${made.size_bytes} bytes, sha256 ${made.sha256})`);
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Restores without starting HOM first: starting would create an empty schema in the target. */
+async function restore(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { force: { type: "boolean", default: false } },
+  });
+  if (positionals.length !== 1) return fail("restore needs one archive file");
+  const sources = fileSourcesFor(config);
+  try {
+    const manifest = await restoreArchive(path.resolve(positionals[0]), {
+      database: config.database,
+      sources,
+      force: values.force,
+    });
+    console.log(
+      `Restored the backup of ${manifest.created_at}: ${manifest.database.kind} database (schema ${manifest.database.schema_version}) and ${manifest.files.length - 1} files.`,
+    );
+    console.log("Start HOM to apply newer migrations, then run `hom audit verify`.");
+    return 0;
+  } catch (error) {
+    if (error instanceof ArchiveError || error instanceof RestoreRefused) {
+      console.error(`hom: restore refused: ${error.message}. Nothing was changed.`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function doctor(config: Config): Promise<number> {
+  const checks = await runDoctor(config);
+  console.log(formatReport(checks));
+  return checks.some((c) => c.status === "fail") ? 1 : 0;
+}
+
 function randomPassword(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");
 }
@@ -180,6 +245,12 @@ export async function main(argv: string[]): Promise<number> {
         return await user(config, rest);
       case "audit":
         return await audit(config, rest);
+      case "backup":
+        return await backup(config, rest);
+      case "restore":
+        return await restore(config, rest);
+      case "doctor":
+        return await doctor(config);
       default:
         return fail(`unknown command "${command}"`);
     }

@@ -4,6 +4,8 @@ import { TokenSigner, newSecret } from "./access/tokens.ts";
 import type { Config } from "./config.ts";
 import { openDatabase, transaction, type Db } from "./db/index.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { createScheduler, type JobDefinition, type Scheduler } from "./jobs/index.ts";
+import { registerOperationsJobs } from "./jobs/operations.ts";
 import { startMqttFeed, type MqttIngestor } from "./integrations/mqtt/index.ts";
 import { feedLogger } from "./integrations/mqtt/log.ts";
 import { PlanActionWatcher } from "./modules/actions/plan-actions.ts";
@@ -17,6 +19,8 @@ import { registerPlantMetrics } from "./modules/analytics/metrics.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
+import { BackupService } from "./modules/backups/service.ts";
+import { RetentionService } from "./modules/retention/service.ts";
 import { ChecklistService } from "./modules/checklists/service.ts";
 import { DowntimeReasonService } from "./modules/downtime-reasons/service.ts";
 import { DowntimeService } from "./modules/downtimes/service.ts";
@@ -50,6 +54,8 @@ export interface Services {
   checklists: ChecklistService;
   maintenanceLogs: MaintenanceLogService;
   history: HistoryService;
+  backups: BackupService;
+  retention: RetentionService;
   photos: PhotoService;
   notifications: NotificationService;
   failures: FailureService;
@@ -75,6 +81,8 @@ export interface Runtime {
   /** The MQTT machine feed, when HOM_MQTT_URL is set. */
   mqtt?: MqttIngestor;
   background: Background;
+  /** Scheduled jobs; started only when jobs run in this process (see RuntimeOptions.jobs). */
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -87,6 +95,13 @@ export interface RuntimeOptions {
   feeds?: boolean;
   /** Run the periodic checks (plans by days, reminders, mail); default: with the feeds, if HOM_PERIODIC_CHECKS. */
   periodic?: boolean;
+  /**
+   * Run scheduled jobs in this process (and HOM_JOBS is not false). Defaults to `feeds`: the
+   * server runs them, CLI commands do not.
+   */
+  jobs?: boolean;
+  /** More jobs to schedule, next to the built-in ones (tests). */
+  extraJobs?: JobDefinition[];
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -144,6 +159,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         encryptionKey: config.encryptionKey,
         ...config.photos,
       }),
+      backups: new BackupService(db, audit, config),
+      retention: new RetentionService(db, audit),
     };
     const checks: Background["checks"] = {
       plans: (now) => planWatcher.evaluate(undefined, now),
@@ -162,6 +179,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
           )
         : undefined;
     registerPlantMetrics(metrics, services);
+    const scheduler = createScheduler(
+      config,
+      db,
+      metrics,
+      ["silent", "fatal"].includes(config.logLevel) ? undefined : jobLog,
+    );
+    registerOperationsJobs(scheduler, config, services);
+    for (const job of options.extraJobs ?? []) scheduler.register(job);
+    if ((options.jobs ?? feeds) && config.jobs.enabled) await scheduler.start();
     if (feeds) opcua.start();
     const mqtt = feeds ? startMqttFeed(config, { db, shots: services.shots, registry: metrics }) : undefined;
     // Every part is stopped even if one before it fails to (the first error is rethrown once
@@ -176,6 +202,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         }
       };
       try {
+        await stop(() => scheduler.stop());
+        await stop(() => services.backups.idle());
         await stop(() => opcua.stop());
         await stop(() => mqtt?.close());
         await stop(() => periodic?.stop());
@@ -186,12 +214,23 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       }
       if (errors.length > 0) throw errors[0];
     };
-    return { config, db, services, metrics, mqtt, background: { planWatcher, mailer, checks }, close };
+    return { config, db, services, metrics, mqtt, scheduler, background: { planWatcher, mailer, checks }, close };
   } catch (error) {
     await db.close();
     throw error;
   }
 }
+
+/** Job failures go to stderr as JSON lines, like the server's log (the runtime has no logger of its own). */
+const jobLog = {
+  info: () => {},
+  error: (obj: object, msg: string) => {
+    const err = (obj as { err?: unknown }).err;
+    process.stderr.write(
+      `${JSON.stringify({ level: 50, time: Date.now(), msg, ...obj, err: err instanceof Error ? err.message : err })}\n`,
+    );
+  },
+};
 
 /**
  * Without HOM_JWT_SECRET, a secret is generated on first start and kept in the database,

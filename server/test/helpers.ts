@@ -49,6 +49,7 @@ export async function createTestEnv(backend: Backend, overrides: Record<string, 
     HOM_PERIODIC_CHECKS: "false",
     // Shot-triggered plan checks without the production gap between rounds (tests await them).
     HOM_PLAN_CHECK_GAP_MS: "0",
+    HOM_JOBS: "false", // a test that needs the scheduler turns it on
     ...overrides,
   };
   let schema: string | undefined;
@@ -68,6 +69,7 @@ export async function createTestEnv(backend: Backend, overrides: Record<string, 
         const client = new pg.Client({ connectionString: TEST_PG_URL });
         await client.connect();
         await client.query(`drop schema if exists "${schema}" cascade`);
+        await client.query(`drop schema if exists "${schema}_jobs" cascade`); // pg-boss's (jobs/pg-boss.ts)
         await client.end();
       }
     },

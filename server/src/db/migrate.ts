@@ -8,6 +8,7 @@ import { kpiIndexes } from "./migrations/0005_kpi_indexes.ts";
 import { downtimeTotals } from "./migrations/0006_downtime_totals.ts";
 import { failuresAndActions } from "./migrations/0007_failures_and_actions.ts";
 import { photos } from "./migrations/0008_photos.ts";
+import { operations } from "./migrations/0009_operations.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -23,6 +24,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0006_downtime_totals": downtimeTotals(db.dialect),
     "0007_failures_and_actions": failuresAndActions(db.dialect),
     "0008_photos": photos(db.dialect),
+    "0009_operations": operations(db.dialect),
   };
 }
 
@@ -47,4 +49,11 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 export async function pendingMigrations(db: Db): Promise<string[]> {
   const all = await migrator(db).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** The newest migration's name: the schema version a backup records. */
+export function latestMigration(): string {
+  return Object.keys(migrations({ dialect: "sqlite" } as Db))
+    .sort()
+    .at(-1)!;
 }

@@ -443,6 +443,47 @@ export interface PhotosTable {
   deleted_by: string | null;
 }
 
+export interface JobRunsTable {
+  id: string;
+  name: string;
+  scheduled_for: Timestamp;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  outcome: string; // running | ok | failed
+  error: string | null;
+  instance: string;
+}
+
+export interface BackupsTable {
+  id: string;
+  status: string; // running | ok | failed
+  trigger: string; // api | schedule | cli
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  file: string | null;
+  size_bytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  actor_id: string | null;
+  instance: string;
+}
+
+export interface RetentionRulesTable {
+  kind: string;
+  keep_days: number | null;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+/** One row (id = 1): the last audit entry removed by retention; verification continues from it. */
+export interface AuditCheckpointTable {
+  id: number;
+  seq: number;
+  hash: string;
+  at: Timestamp;
+  purged_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -475,6 +516,10 @@ export interface Database {
   notification_preferences: NotificationPreferencesTable;
   email_outbox: EmailOutboxTable;
   photos: PhotosTable;
+  job_runs: JobRunsTable;
+  backups: BackupsTable;
+  retention_rules: RetentionRulesTable;
+  audit_checkpoint: AuditCheckpointTable;
 }
 
 export const toBool = (value: boolean | number): boolean => value === true || value === 1;

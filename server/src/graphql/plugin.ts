@@ -6,6 +6,8 @@ import { AppError, graphqlCode } from "../errors.ts";
 import { registerActionGraphql } from "../modules/actions/graphql.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
+import { registerBackupGraphql } from "../modules/backups/graphql.ts";
+import { registerRetentionGraphql } from "../modules/retention/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
 import { registerChecklistGraphql } from "../modules/checklists/graphql.ts";
 import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
@@ -48,6 +50,8 @@ export function buildSchema() {
   registerNotificationGraphql(builder);
   registerHistoryGraphql(builder, refs);
   registerPhotoGraphql(builder, refs);
+  registerBackupGraphql(builder);
+  registerRetentionGraphql(builder);
   return builder.toSchema();
 }
 

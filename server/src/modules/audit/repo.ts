@@ -49,6 +49,11 @@ export const auditRepo = {
     return q.orderBy("seq", "desc").limit(limit).execute();
   },
 
+  /** Where the chain continues after retention removed its oldest entries (none: from the genesis). */
+  checkpoint(db: Queryable) {
+    return db.selectFrom("audit_checkpoint").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirst();
+  },
+
   /** Entries in chain order, a page at a time (verification streams the whole log). */
   chainPage(db: Queryable, afterSeq: number, limit: number) {
     return db

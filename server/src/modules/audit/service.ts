@@ -133,9 +133,11 @@ export class AuditService {
    */
   async verify(): Promise<VerifyResult> {
     const db = this.#db.kysely;
+    // Retention may have removed the oldest entries; the chain then starts after the checkpoint it kept.
+    const checkpoint = await auditRepo.checkpoint(db);
     let checked = 0;
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1;
+    let prevHash = checkpoint?.hash ?? GENESIS_HASH;
+    let expectedSeq = checkpoint ? Number(checkpoint.seq) + 1 : 1;
     let lastId: string | null = null;
     for (;;) {
       const rows = await auditRepo.chainPage(db, expectedSeq - 1, 1000);

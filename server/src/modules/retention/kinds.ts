@@ -1,0 +1,56 @@
+/**
+ * The kinds of record retention can remove (docs/operations.md "Retention"). Each names the
+ * rows that are older than the cutoff; rules say how many days to keep (null: forever).
+ * Other modules' kinds (photos of retired tools, read notifications) are added here.
+ */
+export interface RetentionKind {
+  kind: string;
+  description: string;
+  /** Days kept when no admin rule exists; null keeps forever. */
+  defaultKeepDays: number | null;
+  /** The shortest an admin may set. */
+  minKeepDays: number;
+}
+
+export const RETENTION_KINDS = [
+  {
+    kind: "integration_events",
+    description: "Raw machine messages (MQTT, OPC UA) by time received; shot entries stay",
+    defaultKeepDays: 30,
+    minKeepDays: 1,
+  },
+  {
+    kind: "notifications",
+    description: "Notifications by time created (only where the notifications table exists)",
+    defaultKeepDays: 180,
+    minKeepDays: 7,
+  },
+  {
+    kind: "job_runs",
+    description: "Records of scheduled job runs by start time",
+    defaultKeepDays: 90,
+    minKeepDays: 7,
+  },
+  {
+    kind: "sessions",
+    description: "Login sessions (and their refresh tokens) expired or revoked that long ago",
+    defaultKeepDays: 30,
+    minKeepDays: 1,
+  },
+  {
+    kind: "deleted_downtimes",
+    description: "Soft-deleted downtimes by deletion time (not those a repair points to)",
+    defaultKeepDays: null,
+    minKeepDays: 30,
+  },
+  {
+    kind: "audit_log",
+    description:
+      "Audit entries by time; the hash of the last removed entry is kept as a checkpoint, so the rest still verifies",
+    defaultKeepDays: null,
+    minKeepDays: 365,
+  },
+] as const satisfies readonly RetentionKind[];
+
+export type RetentionKindName = (typeof RETENTION_KINDS)[number]["kind"];
+export const KIND_NAMES = RETENTION_KINDS.map((k) => k.kind) as [RetentionKindName, ...RetentionKindName[]];

@@ -1,0 +1,273 @@
+import assert from "node:assert/strict";
+import { after, before, mock, test } from "node:test";
+import { sql } from "kysely";
+import type { FastifyInstance } from "fastify";
+import { systemContext } from "../src/access/context.ts";
+import { buildApp } from "../src/app.ts";
+import { newId } from "../src/ids.ts";
+import { startRuntime, type Runtime } from "../src/runtime.ts";
+import {
+  ADMIN_PASSWORD,
+  auditCount,
+  createTestEnv,
+  forEachBackend,
+  graphql,
+  restClient,
+  rowCount,
+  type TestEnv,
+} from "./helpers.ts";
+
+const DAY = 86_400_000;
+const ago = (days: number, ms = 0) => new Date(Date.now() - days * DAY + ms).toISOString();
+
+forEachBackend("retention", (backend) => {
+  let env: TestEnv;
+  let runtime: Runtime;
+  let app: FastifyInstance;
+  let admin: Record<string, string>;
+
+  before(async () => {
+    env = await createTestEnv(backend);
+    // The installation's first audit entries were written two years ago.
+    mock.timers.enable({ apis: ["Date"], now: Date.now() - 730 * DAY });
+    try {
+      const old = await startRuntime(env.config, { feeds: false });
+      await old.services.users.bootstrapAdmin(systemContext(), env.config.adminPassword);
+      for (let i = 0; i < 3; i++) {
+        await old.services.audit.recordAlone(systemContext(), {
+          action: "test.old",
+          entity_type: "test",
+          entity_id: String(i),
+        });
+      }
+      await old.close();
+    } finally {
+      mock.timers.reset();
+    }
+    runtime = await startRuntime(env.config, { feeds: false });
+    app = await buildApp(runtime, { logger: false });
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/token",
+      payload: { username: "admin", password: ADMIN_PASSWORD },
+    });
+    admin = { authorization: `Bearer ${res.json().access_token}` };
+  });
+  after(async () => {
+    await app.close();
+    await env.cleanup();
+  });
+
+  const put = (url: string, payload: unknown, headers = admin) =>
+    app.inject({ method: "PUT", url, headers, payload: payload as object }).then((r) => ({
+      status: r.statusCode,
+      body: r.json(),
+    }));
+
+  test("rules: defaults, admin changes (audited), and refusals that change nothing", async () => {
+    const api = restClient(app, admin);
+    const rules = await api.get("/api/v1/retention/rules");
+    assert.equal(rules.status, 200);
+    const byKind = Object.fromEntries(rules.body.items.map((r: { kind: string }) => [r.kind, r]));
+    assert.equal(byKind.integration_events.keep_days, 30);
+    assert.equal(byKind.audit_log.keep_days, null);
+    assert.equal(byKind.notifications.available, false); // no notifications table in this installation
+
+    const before = await auditCount(runtime, "retention.rule");
+    for (const [kind, body, status] of [
+      ["audit_log", { keep_days: 30 }, 422], // below the 365-day minimum for audit
+      ["job_runs", { keep_days: -1 }, 422],
+      ["job_runs", { keep_days: 1.5 }, 422],
+      ["job_runs", { keep_days: "10" }, 422],
+      ["job_runs", { keep_days: 1e9 }, 422],
+      ["job_runs", {}, 422],
+      ["job_runs", { keep_days: 10, extra: 1 }, 422],
+      ["photos", { keep_days: 10 }, 404],
+    ] as const) {
+      const res = await put(`/api/v1/retention/rules/${kind}`, body);
+      assert.equal(res.status, status, `${kind} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
+    }
+    const bad = await put("/api/v1/retention/rules/audit_log", { keep_days: 30 });
+    assert.deepEqual(bad.body.error.details[0].field, "keep_days");
+    assert.equal(await auditCount(runtime, "retention.rule"), before);
+
+    const manager = await api.post("/api/v1/users", { username: "mgr", password: "manager-pass-1", role: "manager" });
+    assert.equal(manager.status, 201);
+    const token = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/token",
+      payload: { username: "mgr", password: "manager-pass-1" },
+    });
+    const mgr = { authorization: `Bearer ${token.json().access_token}` };
+    assert.equal((await restClient(app, mgr).get("/api/v1/retention/rules")).status, 403);
+    assert.equal((await restClient(app, mgr).get("/api/v1/retention/preview")).status, 403);
+    assert.equal((await restClient(app, mgr).post("/api/v1/retention/apply", {})).status, 403);
+    assert.equal((await put("/api/v1/retention/rules/job_runs", { keep_days: 10 }, mgr)).status, 403);
+
+    const set = await put("/api/v1/retention/rules/deleted_downtimes", { keep_days: 30 });
+    assert.equal(set.status, 200);
+    assert.equal(set.body.keep_days, 30);
+    assert.equal((await put("/api/v1/retention/rules/audit_log", { keep_days: 365 })).status, 200);
+    assert.equal(await auditCount(runtime, "retention.rule"), before + 2);
+    const gql = await graphql(
+      app,
+      "mutation { setRetentionRule(kind: job_runs, keepDays: 60) { kind keepDays } }",
+      {},
+      admin,
+    );
+    assert.deepEqual(gql.body.data?.setRetentionRule, { kind: "job_runs", keepDays: 60 });
+  });
+
+  test("the purge removes exactly what the preview listed, is audited, and the audit chain still verifies", async () => {
+    const db = runtime.db.kysely;
+    const api = restClient(app, admin);
+    // integration events: 4 older than 30 days, 2 younger
+    const event = (at: string) => ({
+      id: newId(),
+      channel: "mqtt",
+      topic: "hom/x",
+      payload: "{}",
+      status: "stored",
+      error: null,
+      received_at: at,
+    });
+    const eventTimes = [ago(100), ago(60), ago(45), ago(31), ago(10), ago(0)];
+    await db.insertInto("integration_events").values(eventTimes.map(event)).execute();
+    // sessions: the manager's ended 60 days ago (its refresh tokens go with it)
+    const mgr = await db.selectFrom("users").select("id").where("username", "=", "mgr").executeTakeFirstOrThrow();
+    await db
+      .updateTable("sessions")
+      .set({ expires_at: ago(60) })
+      .where("user_id", "=", mgr.id)
+      .execute();
+    const mgrSessions = await db.selectFrom("sessions").select("id").where("user_id", "=", mgr.id).execute();
+    assert.equal(mgrSessions.length, 1);
+    // job runs (rule 60 days): 2 finished long ago, 1 old but still running, 1 recent
+    const run = (at: string, outcome: string) => ({
+      id: newId(),
+      name: "test",
+      scheduled_for: at,
+      started_at: at,
+      finished_at: outcome === "running" ? null : at,
+      outcome,
+      error: null,
+      instance: "t",
+    });
+    await db
+      .insertInto("job_runs")
+      .values([run(ago(200), "ok"), run(ago(61), "failed"), run(ago(300), "running"), run(ago(1), "ok")])
+      .execute();
+    // a notifications table appears (another module) with 2 old rows and 1 new
+    await sql`create table notifications (id text primary key, created_at ${sql.raw(backend === "postgres" ? "timestamptz" : "text")} not null)`.execute(
+      db,
+    );
+    await sql`insert into notifications values ('n1', ${ago(400)}), ('n2', ${ago(200)}), ('n3', ${ago(1)})`.execute(db);
+    // soft-deleted downtimes: one deleted 40 days ago, one deleted today
+    const line = await api.post("/api/v1/lines", { code: "R1", name: "R1" });
+    const machine = await api.post("/api/v1/machines", { line_id: line.body.id, code: "RM1", name: "RM1" });
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const d = await api.post("/api/v1/downtimes", {
+        machine_id: machine.body.id,
+        start_datetime: ago(50 - i),
+        end_datetime: ago(50 - i, 60_000),
+        category: "planned",
+      });
+      assert.equal(d.status, 201);
+      assert.equal((await api.delete(`/api/v1/downtimes/${d.body.id}`)).status, 200);
+      ids.push(d.body.id);
+    }
+    await db
+      .updateTable("downtimes")
+      .set({ deleted_at: ago(40) })
+      .where("id", "=", ids[0])
+      .execute();
+
+    const preview = await api.get("/api/v1/retention/preview");
+    assert.equal(preview.status, 200, JSON.stringify(preview.body));
+    const counts = Object.fromEntries(
+      preview.body.items.map((i: { kind: string; count: number }) => [i.kind, i.count]),
+    );
+    assert.deepEqual(counts, {
+      integration_events: 4,
+      notifications: 2,
+      job_runs: 2,
+      sessions: 1,
+      deleted_downtimes: 1,
+      audit_log: Number(
+        (
+          await db
+            .selectFrom("audit_log")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .where("at", "<", ago(365))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    });
+    assert.ok(counts.audit_log >= 4, "the two-year-old entries are listed");
+    const events = preview.body.items.find((i: { kind: string }) => i.kind === "integration_events");
+    assert.equal(events.oldest, eventTimes[0]);
+    assert.equal(events.newest, eventTimes[3]);
+    assert.ok(Date.parse(events.newest) < Date.parse(events.cutoff));
+
+    // Something turns 30 days old just after the preview: applying that preview keeps it.
+    const borderline = event(new Date(Date.parse(events.cutoff) + 1).toISOString());
+    await db.insertInto("integration_events").values(borderline).execute();
+    await new Promise((r) => setTimeout(r, 5));
+
+    assert.equal((await api.post("/api/v1/retention/apply", { as_of: ago(-1) })).status, 422); // future
+    assert.equal((await api.post("/api/v1/retention/apply", { kinds: ["photos"] })).status, 422);
+    assert.equal((await api.post("/api/v1/retention/apply", { as_of: "yesterday" })).status, 422);
+    assert.equal(await rowCount(runtime, "integration_events"), 7); // refusals removed nothing
+
+    const purgesBefore = await auditCount(runtime, "retention.purge");
+    const applied = await api.post("/api/v1/retention/apply", { as_of: preview.body.as_of });
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    for (const item of applied.body.items) {
+      const listed = preview.body.items.find((i: { kind: string }) => i.kind === item.kind);
+      assert.equal(item.removed, listed.count, item.kind);
+      assert.equal(item.cutoff, listed.cutoff);
+    }
+    assert.equal(await rowCount(runtime, "integration_events"), 3);
+    assert.ok(
+      await db.selectFrom("integration_events").select("id").where("id", "=", borderline.id).executeTakeFirst(),
+    );
+    assert.equal(await rowCount(runtime, "job_runs"), 2); // the running one and the recent one
+    assert.equal(Number((await sql<{ n: number }>`select count(*) as n from notifications`.execute(db)).rows[0].n), 1);
+    assert.equal(await db.selectFrom("downtimes").select("id").where("id", "=", ids[0]).executeTakeFirst(), undefined);
+    assert.ok(await db.selectFrom("downtimes").select("id").where("id", "=", ids[1]).executeTakeFirst());
+    const kindsPurged = applied.body.items.filter((i: { removed: number }) => i.removed > 0).length;
+    assert.equal(await auditCount(runtime, "retention.purge"), purgesBefore + kindsPurged);
+    assert.equal(await auditCount(runtime, "test.old"), 0);
+
+    const verify = await api.get("/api/v1/audit/verify");
+    assert.equal(verify.status, 200);
+    assert.equal(verify.body.ok, true, JSON.stringify(verify.body));
+    // Tampering after the checkpoint is still caught.
+    const first = await db
+      .selectFrom("audit_log")
+      .select(["id", "seq"])
+      .orderBy("seq")
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await db.updateTable("audit_log").set({ action: "edited" }).where("id", "=", first.id).execute();
+    const broken = await api.get("/api/v1/audit/verify");
+    assert.equal(broken.body.ok, false);
+    assert.equal(broken.body.first_bad_id, first.id);
+    assert.equal(
+      await db.selectFrom("refresh_tokens").select("id").where("session_id", "=", mgrSessions[0].id).executeTakeFirst(),
+      undefined,
+    );
+
+    const again = await graphql(app, "{ retentionPreview { asOf items { kind count removed } } }", {}, admin);
+    assert.equal(again.body.errors, undefined);
+    for (const item of again.body.data!.retentionPreview.items) {
+      if (item.kind !== "integration_events") assert.equal(item.count, 0, item.kind);
+    }
+  });
+
+  test("the scheduler carries the retention, integration-event and backup jobs", () => {
+    const names = runtime.scheduler.jobs().map((j) => j.name);
+    assert.deepEqual(names.sort(), ["integration-events-cleanup", "nightly-backup", "retention-purge"]);
+  });
+});
