@@ -1,8 +1,8 @@
 /**
- * The in-process periodic checks: plain async functions run on their own timers, one run at
- * a time each, stopped (and waited for) on close. Kept this small on purpose: the jobs issue
- * moves periodic work behind a scheduler interface; until then this is the one place that
- * owns timers. Tests leave it off (HOM_PERIODIC_CHECKS=false) and call the functions directly.
+ * Per-instance timers for work every instance does for itself (today: draining the mail
+ * outbox), one run at a time each, stopped (and waited for) on close. Work that must run once
+ * per tick across instances is a scheduled job instead (server/src/jobs). Tests leave it off
+ * (HOM_PERIODIC_CHECKS=false) and call the functions directly.
  */
 
 export interface PeriodicTask {

@@ -93,7 +93,7 @@ export interface RuntimeOptions {
    * would take over the server's MQTT session (same client id) and connect to every OPC UA source.
    */
   feeds?: boolean;
-  /** Run the periodic checks (plans by days, reminders, mail); default: with the feeds, if HOM_PERIODIC_CHECKS. */
+  /** Run the mail outbox timer; default: with the feeds, if HOM_PERIODIC_CHECKS and SMTP is set. */
   periodic?: boolean;
   /**
    * Run scheduled jobs in this process (and HOM_JOBS is not false). Defaults to `feeds`: the
@@ -167,16 +167,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       reminders: (now) => actions.sendReminders(now),
       mail: () => mailer?.drain() ?? Promise.resolve(),
     };
+    // The mail sender polls on every instance (a lease keeps one mail to one sender); plan checks
+    // and reminders are scheduled jobs below, so with several instances each tick runs once.
     const periodic: PeriodicChecks | undefined =
-      (options.periodic ?? feeds) && config.periodicChecks
-        ? startPeriodicChecks(
-            [
-              { name: "plans", everyMs: 5 * 60_000, run: () => checks.plans() },
-              { name: "reminders", everyMs: 5 * 60_000, run: () => checks.reminders() },
-              { name: "mail", everyMs: 30_000, run: () => checks.mail() },
-            ],
-            logError,
-          )
+      (options.periodic ?? feeds) && config.periodicChecks && mailer
+        ? startPeriodicChecks([{ name: "mail", everyMs: 30_000, run: () => checks.mail() }], logError)
         : undefined;
     registerPlantMetrics(metrics, services);
     const scheduler = createScheduler(
@@ -186,6 +181,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       ["silent", "fatal"].includes(config.logLevel) ? undefined : jobLog,
     );
     registerOperationsJobs(scheduler, config, services);
+    scheduler.register({
+      name: "plan-checks",
+      schedule: { everySeconds: 300 },
+      handler: async () => void (await checks.plans()),
+    });
+    scheduler.register({
+      name: "action-reminders",
+      schedule: { everySeconds: 300 },
+      handler: async () => void (await checks.reminders()),
+    });
     for (const job of options.extraJobs ?? []) scheduler.register(job);
     if ((options.jobs ?? feeds) && config.jobs.enabled) await scheduler.start();
     if (feeds) opcua.start();
