@@ -21,6 +21,7 @@ import { registerHistoryRoutes } from "./modules/history/rest.ts";
 import { registerIntegrationRoutes } from "./modules/integrations/rest.ts";
 import { registerMaintenanceLogRoutes } from "./modules/maintenance/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
+import { registerSessionRoutes } from "./modules/sessions/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
 import { registerToolRoutes } from "./modules/tools/rest.ts";
@@ -127,6 +128,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerHealth(app, runtime.db);
   registerAuthRoutes(app, services);
   registerUserRoutes(app, services);
+  registerSessionRoutes(app, services);
   registerAuditRoutes(app, services);
   registerPlantRoutes(app, services);
   registerDowntimeReasonRoutes(app, services);

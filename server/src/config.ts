@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { passwordProblems } from "./access/password-policy.ts";
 
 /**
  * Environment → typed configuration (SPEC §11), validated once at start.
@@ -81,8 +82,11 @@ const envSchema = z.object({
   HOM_ENCRYPTION_KEY_FILE: optionalString,
   HOM_TLS_CERT: optionalString,
   HOM_TLS_KEY: optionalString,
-  HOM_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, {
-    message: "must be at least 8 characters",
+  HOM_ADMIN_PASSWORD: optionalString.superRefine((v, ctx) => {
+    // The first admin's password follows the same policy as every other (access/password-policy.ts).
+    for (const problem of v === undefined ? [] : passwordProblems(v, "admin")) {
+      ctx.addIssue({ code: "custom", message: problem.message });
+    }
   }),
   HOM_ALLOW_SIGNUP: bool(false),
   HOM_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {

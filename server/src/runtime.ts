@@ -22,6 +22,7 @@ import { PlanService } from "./modules/plans/service.ts";
 import { ShotService } from "./modules/shots/service.ts";
 import { ToolService } from "./modules/tools/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
+import { SessionService } from "./modules/sessions/service.ts";
 import { UserService } from "./modules/users/service.ts";
 
 /** The services, built once per process over one database. Routes and resolvers only call these. */
@@ -29,6 +30,7 @@ export interface Services {
   audit: AuditService;
   users: UserService;
   auth: AuthService;
+  sessions: SessionService;
   plant: PlantService;
   downtimeReasons: DowntimeReasonService;
   downtimes: DowntimeService;
@@ -80,6 +82,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       audit,
       users,
       auth,
+      sessions: new SessionService(db, audit),
       plant: new PlantService(db, audit),
       downtimeReasons: new DowntimeReasonService(db, audit),
       downtimes: new DowntimeService(db, audit),

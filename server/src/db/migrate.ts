@@ -6,6 +6,7 @@ import { toolsAndShots } from "./migrations/0003_tools_and_shots.ts";
 import { checklistsAndLogs } from "./migrations/0004_checklists_and_logs.ts";
 import { kpiIndexes } from "./migrations/0005_kpi_indexes.ts";
 import { downtimeTotals } from "./migrations/0006_downtime_totals.ts";
+import { dataProtection } from "./migrations/0010_data_protection.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -19,6 +20,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0004_checklists_and_logs": checklistsAndLogs(db.dialect),
     "0005_kpi_indexes": kpiIndexes(),
     "0006_downtime_totals": downtimeTotals(db.dialect),
+    "0010_data_protection": dataProtection(db.dialect),
   };
 }
 
