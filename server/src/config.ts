@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { passwordProblems } from "./access/password-policy.ts";
+import { keyFromEnvironment, type SecretKey } from "./secret-key.ts";
 
 /**
  * Environment → typed configuration (SPEC §11), validated once at start.
@@ -129,7 +130,7 @@ function crossChecks(environment: NodeJS.ProcessEnv): string[] {
   if (Boolean(environment.HOM_TLS_CERT) !== Boolean(environment.HOM_TLS_KEY)) {
     problems.push("HOM_TLS_KEY: HOM_TLS_CERT and HOM_TLS_KEY go together");
   }
-  for (const key of ["HOM_TLS_CERT", "HOM_TLS_KEY", "HOM_ENCRYPTION_KEY_FILE"]) {
+  for (const key of ["HOM_TLS_CERT", "HOM_TLS_KEY"]) {
     const file = environment[key];
     if (file && !existsSync(file)) problems.push(`${key}: file not found: ${file}`);
   }
@@ -142,7 +143,19 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string; poolSize: number };
+  database:
+    | {
+        kind: "sqlite";
+        file: string;
+        /** Encrypts the file (SQLCipher format) with a key derived from the master key. */
+        key?: SecretKey;
+      }
+    | { kind: "postgres"; url: string; schema?: string; poolSize: number };
+  /**
+   * The master key of encryption at rest (HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE; secret-key.ts).
+   * SQLite uses it for the database; photos and backups derive their keys from it too.
+   */
+  encryptionKey?: SecretKey;
   mqttUrl?: string;
   /** MQTT client id: stable per instance, so the broker keeps its session across restarts. */
   mqttClientId: string;
@@ -197,6 +210,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
         return `${key}: ${issue.message}${shown}`;
       });
   problems.push(...crossChecks(environment));
+  const encryptionKey = keyFromEnvironment(environment, "HOM_ENCRYPTION_KEY", "HOM_ENCRYPTION_KEY_FILE", problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const dataDir = path.resolve(env.HOM_DATA_DIR);
@@ -206,7 +220,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     dataDir,
     database: env.DATABASE_URL
       ? { kind: "postgres", url: env.DATABASE_URL, schema: env.HOM_PG_SCHEMA, poolSize: env.HOM_DB_POOL_SIZE }
-      : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite") },
+      : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite"), key: encryptionKey },
+    encryptionKey,
     mqttUrl: env.HOM_MQTT_URL,
     mqttClientId: env.HOM_MQTT_CLIENT_ID ?? `hom-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`.slice(0, 128),
     mqttShareGroup: env.HOM_MQTT_SHARE_GROUP,

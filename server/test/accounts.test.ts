@@ -53,8 +53,8 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
       {},
       t.adminAuth,
     );
-    assert.equal(gql.body.errors[0].extensions.code, "BAD_USER_INPUT");
-    assert.equal(gql.body.errors[0].extensions.details[0].field, "password");
+    assert.equal(gql.body.errors?.[0].extensions.code, "BAD_USER_INPUT");
+    assert.equal(gql.body.errors?.[0].extensions.details[0].field, "password");
     assert.equal(await rowCount(t.runtime, "users"), users + 1);
   });
 
@@ -96,8 +96,8 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
       {},
       auth,
     );
-    assert.equal(gqlBlocked.body.errors[0].extensions.code, "FORBIDDEN");
-    assert.equal(gqlBlocked.body.errors[0].extensions.reason, "PASSWORD_CHANGE_REQUIRED");
+    assert.equal(gqlBlocked.body.errors?.[0].extensions.code, "FORBIDDEN");
+    assert.equal(gqlBlocked.body.errors?.[0].extensions.reason, "PASSWORD_CHANGE_REQUIRED");
     const me = await api.get("/api/v1/me");
     assert.equal(me.status, 200);
     assert.equal(me.body.must_change_password, true);
@@ -203,7 +203,7 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
           {},
           tablet,
         )
-      ).body.errors[0].extensions.code,
+      ).body.errors?.[0].extensions.code,
       "UNAUTHENTICATED",
     );
     assert.equal((await deskApi.get("/api/v1/lines")).status, 200);
@@ -262,8 +262,8 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
       { id: user.id },
       user.auth,
     );
-    assert.equal(listed.body.data.sessions.length, 2);
-    const notCurrent = listed.body.data.sessions.find((s: { current: boolean }) => !s.current);
+    assert.equal(listed.body.data?.sessions.length, 2);
+    const notCurrent = listed.body.data?.sessions.find((s: { current: boolean }) => !s.current);
     const revoked = await graphql(
       t.app,
       `
@@ -274,7 +274,7 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
       { u: user.id, s: notCurrent.id },
       user.auth,
     );
-    assert.equal(revoked.body.data.revokeSession, true);
+    assert.equal(revoked.body.data?.revokeSession, true);
     assert.equal((await restClient(t.app, otherAuth).get("/api/v1/me")).status, 401);
 
     const changed = await graphql(
@@ -287,8 +287,8 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
       { c: user.password, n: "123456789012" },
       user.auth,
     );
-    assert.equal(changed.body.errors[0].extensions.code, "BAD_USER_INPUT");
-    assert.equal(changed.body.errors[0].extensions.details[0].field, "newPassword");
+    assert.equal(changed.body.errors?.[0].extensions.code, "BAD_USER_INPUT");
+    assert.equal(changed.body.errors?.[0].extensions.details[0].field, "newPassword");
 
     const all = await graphql(
       t.app,
@@ -300,7 +300,7 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
       { u: user.id },
       t.adminAuth,
     );
-    assert.equal(all.body.data.revokeSessions, 1);
+    assert.equal(all.body.data?.revokeSessions, 1);
     assert.equal((await restClient(t.app, user.auth).get("/api/v1/me")).status, 401);
   });
 });

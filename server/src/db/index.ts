@@ -1,10 +1,11 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config.ts";
+import type { SecretKey } from "../secret-key.ts";
 import type { Database } from "./schema.ts";
+import { openSqliteKeyed } from "./sqlite-cipher.ts";
 
 export type DialectName = "sqlite" | "postgres";
 export type Tx = Transaction<Database>;
@@ -19,12 +20,13 @@ export interface Db {
 }
 
 export async function openDatabase(config: Config["database"]): Promise<Db> {
-  return config.kind === "sqlite" ? openSqlite(config.file) : openPostgres(config);
+  return config.kind === "sqlite" ? openSqlite(config.file, config.key) : openPostgres(config);
 }
 
-function openSqlite(file: string): Db {
+function openSqlite(file: string, key: SecretKey | undefined): Db {
   mkdirSync(path.dirname(file), { recursive: true });
-  const raw = new SqliteDatabase(file);
+  // With a key, the file is encrypted (db/sqlite-cipher.ts); a wrong or missing key stops here.
+  const raw = openSqliteKeyed(file, key);
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = NORMAL"); // safe with WAL: a power cut loses at most the last commits, never integrity
   raw.pragma("foreign_keys = ON");
