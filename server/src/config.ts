@@ -192,6 +192,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** `scheme://user:password@host` → `scheme://user:***@host`: connection strings carry passwords. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/(\/\/[^/:@\s]*):[^@\s]*@/g, "$1:***@");
+}
+
 /** Reads `.env` from the working directory, if present; variables already in the environment win. */
 export function readDotEnv(file = path.resolve(".env")): Record<string, string> {
   if (!existsSync(file)) return {};
@@ -205,8 +210,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     : parsed.error.issues.map((issue) => {
         const key = issue.path.join(".");
         const value = environment[key];
-        // Never echo secrets back: only show values of non-secret variables.
-        const shown = value !== undefined && !/SECRET|PASSWORD|KEY/.test(key) ? ` (got "${value}")` : "";
+        // Never echo secrets back: only show values of non-secret variables, and URLs without their password.
+        const shown =
+          value !== undefined && !/SECRET|PASSWORD|KEY/.test(key) ? ` (got "${withoutCredentials(value)}")` : "";
         return `${key}: ${issue.message}${shown}`;
       });
   problems.push(...crossChecks(environment));
