@@ -22,6 +22,7 @@ import { registerIntegrationRoutes } from "./modules/integrations/rest.ts";
 import { registerMaintenanceLogRoutes } from "./modules/maintenance/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
 import { registerSessionRoutes } from "./modules/sessions/rest.ts";
+import { registerPrivacyRoutes } from "./modules/privacy/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
 import { registerToolRoutes } from "./modules/tools/rest.ts";
@@ -129,6 +130,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerAuthRoutes(app, services);
   registerUserRoutes(app, services);
   registerSessionRoutes(app, services);
+  registerPrivacyRoutes(app, services);
   registerAuditRoutes(app, services);
   registerPlantRoutes(app, services);
   registerDowntimeReasonRoutes(app, services);

@@ -23,6 +23,7 @@ import { ShotService } from "./modules/shots/service.ts";
 import { ToolService } from "./modules/tools/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
 import { SessionService } from "./modules/sessions/service.ts";
+import { PrivacyService } from "./modules/privacy/service.ts";
 import { UserService } from "./modules/users/service.ts";
 
 /** The services, built once per process over one database. Routes and resolvers only call these. */
@@ -31,6 +32,7 @@ export interface Services {
   users: UserService;
   auth: AuthService;
   sessions: SessionService;
+  privacy: PrivacyService;
   plant: PlantService;
   downtimeReasons: DowntimeReasonService;
   downtimes: DowntimeService;
@@ -83,6 +85,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       users,
       auth,
       sessions: new SessionService(db, audit),
+      privacy: new PrivacyService(db, audit),
       plant: new PlantService(db, audit),
       downtimeReasons: new DowntimeReasonService(db, audit),
       downtimes: new DowntimeService(db, audit),

@@ -14,6 +14,7 @@ import { registerIntegrationGraphql } from "../modules/integrations/graphql.ts";
 import { registerMaintenanceLogGraphql } from "../modules/maintenance/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
 import { registerSessionGraphql } from "../modules/sessions/graphql.ts";
+import { registerPrivacyGraphql } from "../modules/privacy/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerPlanGraphql } from "../modules/plans/graphql.ts";
 import { registerToolGraphql } from "../modules/tools/graphql.ts";
@@ -30,6 +31,7 @@ export function buildSchema() {
   registerAuthGraphql(builder, { UserType: UserType as never });
   registerAuditGraphql(builder);
   registerSessionGraphql(builder);
+  registerPrivacyGraphql(builder, { UserType: UserType as never });
   const refs = createRefs(builder);
   registerPlantGraphql(builder, refs);
   const reasonTypes = registerDowntimeReasonGraphql(builder, refs);
