@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { passwordProblems } from "./access/password-policy.ts";
+import { pgTlsProblems } from "./db/postgres-tls.ts";
 import { keyFromEnvironment, type SecretKey } from "./secret-key.ts";
 
 /**
@@ -127,6 +128,7 @@ const envSchema = z.object({
 /** Checks across variables; run even when single values are bad, so every problem shows at once. */
 function crossChecks(environment: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
+  if (environment.DATABASE_URL) problems.push(...pgTlsProblems(environment.DATABASE_URL));
   if (Boolean(environment.HOM_TLS_CERT) !== Boolean(environment.HOM_TLS_KEY)) {
     problems.push("HOM_TLS_KEY: HOM_TLS_CERT and HOM_TLS_KEY go together");
   }
