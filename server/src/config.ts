@@ -228,7 +228,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     dataDir,
     database: env.DATABASE_URL
       ? { kind: "postgres", url: env.DATABASE_URL, schema: env.HOM_PG_SCHEMA, poolSize: env.HOM_DB_POOL_SIZE }
-      : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite"), key: encryptionKey },
+      : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite"), ...(encryptionKey ? { key: encryptionKey } : {}) },
     encryptionKey,
     mqttUrl: env.HOM_MQTT_URL,
     mqttClientId: env.HOM_MQTT_CLIENT_ID ?? `hom-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`.slice(0, 128),
