@@ -8,7 +8,7 @@ import { claimDatabase, encryptDatabase, rekeyDatabase } from "./db/sqlite-rekey
 import { migrateToLatest } from "./db/migrate.ts";
 import { AppError } from "./errors.ts";
 import { startRuntime } from "./runtime.ts";
-import { keyFromEnvironment, keyFromFile } from "./secret-key.ts";
+import { keyFromEnvironment, keyFromFile, type SecretKey } from "./secret-key.ts";
 
 const USAGE = `Usage: hom <command> [options]
 
@@ -164,6 +164,7 @@ async function encryption(config: Config, command: "encrypt" | "rekey", args: st
   if (!key) return fail(`${command} needs HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE`);
   if (command === "encrypt") {
     const outcome = encryptDatabase(file, key);
+    if (outcome === "done") await auditKeyChange(config, key, "database.encrypt");
     console.log(
       outcome === "done"
         ? `Encrypted ${file}. Keep the key safe: without it the data cannot be read.`
@@ -186,6 +187,7 @@ async function encryption(config: Config, command: "encrypt" | "rekey", args: st
   if (!newKey)
     return fail("rekey needs the new key in HOM_NEW_ENCRYPTION_KEY, HOM_NEW_ENCRYPTION_KEY_FILE or --new-key-file");
   const outcome = rekeyDatabase(file, key, newKey);
+  if (outcome === "done") await auditKeyChange(config, newKey, "database.rekey");
   console.log(
     outcome === "done"
       ? `Re-encrypted ${file} with the new key. Set HOM_ENCRYPTION_KEY (or its file) to the new key before the next start.`
@@ -194,6 +196,22 @@ async function encryption(config: Config, command: "encrypt" | "rekey", args: st
         : `No database at ${file}; nothing to re-encrypt.`,
   );
   return 0;
+}
+
+/** Records the encryption or key change in the audit log (never the key), on the database as it now is. */
+async function auditKeyChange(config: Config, key: SecretKey, action: string): Promise<void> {
+  if (config.database.kind !== "sqlite") return;
+  const runtime = await startRuntime({ ...config, database: { ...config.database, key } }, { feeds: false });
+  try {
+    await runtime.services.audit.recordAlone(systemContext("cli"), {
+      action,
+      entity_type: "database",
+      entity_id: "sqlite",
+      changes: { encrypted: [action === "database.rekey", true], key: ["[redacted]", "[redacted]"] },
+    });
+  } finally {
+    await runtime.close();
+  }
 }
 
 function randomPassword(): string {

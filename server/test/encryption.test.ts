@@ -20,6 +20,17 @@ function rawBytes(dataDir: string): Buffer {
   return Buffer.concat([file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f)));
 }
 
+/** The audit actions recorded with `action`, read with the given environment's key. */
+async function auditEntries(env: Record<string, string>, action: string): Promise<Record<string, unknown>[]> {
+  const runtime = await startRuntime(loadConfig(env), { feeds: false });
+  try {
+    const rows = await runtime.db.kysely.selectFrom("audit_log").selectAll().where("action", "=", action).execute();
+    return rows.map((r) => ({ ...r, changes: JSON.parse(r.changes) as unknown }));
+  } finally {
+    await runtime.close();
+  }
+}
+
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 /** Starts HOM on `env`, makes a machine named MACHINE_NAME (unless `reading`), returns the machine names seen. */
@@ -104,6 +115,9 @@ if (BACKENDS.includes("sqlite")) {
         assert.ok(!existsSync(`${file}-wal`) || !readFileSync(`${file}-wal`).includes(MACHINE_NAME));
         assert.deepEqual(await runOnce({ ...env, HOM_ENCRYPTION_KEY: KEY }, false), [MACHINE_NAME]);
         assert.ok(!rawBytes(dataDir).includes(MACHINE_NAME));
+        const audited = await auditEntries({ ...env, HOM_ENCRYPTION_KEY: KEY }, "database.encrypt");
+        assert.equal(audited.length, 1);
+        assert.ok(!JSON.stringify(audited).includes(KEY));
 
         const again = await hom(["encrypt"], { ...env, HOM_ENCRYPTION_KEY: KEY });
         assert.equal(again.code, 0);
@@ -153,6 +167,7 @@ if (BACKENDS.includes("sqlite")) {
         assert.equal(res.code, 0, res.stderr);
         assert.match(res.stdout, /Re-encrypted/);
         assert.deepEqual(await runOnce({ ...env, HOM_ENCRYPTION_KEY: NEW_KEY }, false), [MACHINE_NAME]);
+        assert.equal((await auditEntries({ ...env, HOM_ENCRYPTION_KEY: NEW_KEY }, "database.rekey")).length, 1);
         const withOld = await hom(["migrate"], old);
         assert.equal(withOld.code, 1);
         assert.match(withOld.stderr, /the key is wrong/);
