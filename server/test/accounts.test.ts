@@ -101,6 +101,17 @@ forEachBackend("accounts: password policy, forced reset, sessions", (backend) =>
     const me = await api.get("/api/v1/me");
     assert.equal(me.status, 200);
     assert.equal(me.body.must_change_password, true);
+    const gqlLogin = await graphql(
+      t.app,
+      `
+        mutation {
+          login(username: "forced.tech", password: "temporary pass 42") {
+            passwordChangeRequired
+          }
+        }
+      `,
+    );
+    assert.equal(gqlLogin.body.data?.login.passwordChangeRequired, true);
 
     const wrong = await api.post("/api/v1/me/password", {
       current_password: "not the password",
