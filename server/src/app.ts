@@ -27,6 +27,8 @@ import { registerMaintenanceLogRoutes } from "./modules/maintenance/rest.ts";
 import { registerNotificationRoutes } from "./modules/notifications/rest.ts";
 import { registerPhotoRoutes } from "./modules/photos/rest.ts";
 import { registerPlantRoutes } from "./modules/plant/rest.ts";
+import { registerSessionRoutes } from "./modules/sessions/rest.ts";
+import { registerPrivacyRoutes } from "./modules/privacy/rest.ts";
 import { registerRepairRoutes } from "./modules/repairs/rest.ts";
 import { registerPlanRoutes } from "./modules/plans/rest.ts";
 import { registerToolRoutes } from "./modules/tools/rest.ts";
@@ -148,6 +150,8 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerHealth(app, runtime.db);
   registerAuthRoutes(app, services);
   registerUserRoutes(app, services);
+  registerSessionRoutes(app, services);
+  registerPrivacyRoutes(app, services);
   registerAuditRoutes(app, services);
   registerPlantRoutes(app, services);
   registerDowntimeReasonRoutes(app, services);

@@ -4,7 +4,9 @@ import path from "node:path";
 import { parseEnv } from "node:util";
 import { Cron } from "croner";
 import { z } from "zod";
-import { parseMasterKey } from "./storage/cipher.ts";
+import { passwordProblems } from "./access/password-policy.ts";
+import { pgTlsProblems } from "./db/postgres-tls.ts";
+import { keyFromEnvironment, type SecretKey } from "./secret-key.ts";
 
 /**
  * Environment → typed configuration (SPEC §11), validated once at start.
@@ -112,8 +114,11 @@ const envSchema = z.object({
   HOM_ENCRYPTION_KEY_FILE: optionalString,
   HOM_TLS_CERT: optionalString,
   HOM_TLS_KEY: optionalString,
-  HOM_ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, {
-    message: "must be at least 8 characters",
+  HOM_ADMIN_PASSWORD: optionalString.superRefine((v, ctx) => {
+    // The first admin's password follows the same policy as every other (access/password-policy.ts).
+    for (const problem of v === undefined ? [] : passwordProblems(v, "admin")) {
+      ctx.addIssue({ code: "custom", message: problem.message });
+    }
   }),
   HOM_ALLOW_SIGNUP: bool(false),
   HOM_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
@@ -159,37 +164,18 @@ const envSchema = z.object({
 /** Checks across variables; run even when single values are bad, so every problem shows at once. */
 function crossChecks(environment: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
+  if (environment.DATABASE_URL) problems.push(...pgTlsProblems(environment.DATABASE_URL));
   if (Boolean(environment.HOM_TLS_CERT) !== Boolean(environment.HOM_TLS_KEY)) {
     problems.push("HOM_TLS_KEY: HOM_TLS_CERT and HOM_TLS_KEY go together");
   }
-  for (const key of ["HOM_TLS_CERT", "HOM_TLS_KEY", "HOM_ENCRYPTION_KEY_FILE"]) {
+  for (const key of ["HOM_TLS_CERT", "HOM_TLS_KEY"]) {
     const file = environment[key];
     if (file && !existsSync(file)) problems.push(`${key}: file not found: ${file}`);
   }
   if (environment.HOM_STORAGE === "s3" && !environment.HOM_S3_BUCKET) {
     problems.push("HOM_S3_BUCKET: is required when HOM_STORAGE=s3");
   }
-  if (environment.HOM_ENCRYPTION_KEY && environment.HOM_ENCRYPTION_KEY_FILE) {
-    problems.push("HOM_ENCRYPTION_KEY_FILE: set HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE, not both");
-  }
-  const keyText = encryptionKeyText(environment);
-  if (keyText !== undefined) {
-    try {
-      parseMasterKey(keyText);
-    } catch (error) {
-      const source = environment.HOM_ENCRYPTION_KEY ? "HOM_ENCRYPTION_KEY" : "HOM_ENCRYPTION_KEY_FILE";
-      problems.push(`${source}: ${(error as Error).message}`);
-    }
-  }
   return problems;
-}
-
-/** The encryption key as written in the environment or its file, if either is set (and readable). */
-function encryptionKeyText(environment: NodeJS.ProcessEnv): string | undefined {
-  if (environment.HOM_ENCRYPTION_KEY) return environment.HOM_ENCRYPTION_KEY;
-  const file = environment.HOM_ENCRYPTION_KEY_FILE;
-  if (file && existsSync(file)) return readFileSync(file, "utf8");
-  return undefined;
 }
 
 export type Env = z.output<typeof envSchema>;
@@ -212,7 +198,19 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  database: { kind: "sqlite"; file: string } | { kind: "postgres"; url: string; schema?: string; poolSize: number };
+  database:
+    | {
+        kind: "sqlite";
+        file: string;
+        /** Encrypts the file (SQLCipher format) with a key derived from the master key. */
+        key?: SecretKey;
+      }
+    | { kind: "postgres"; url: string; schema?: string; poolSize: number };
+  /**
+   * The master key of encryption at rest (HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE; secret-key.ts).
+   * SQLite uses it for the database; photos and backups derive their keys from it too.
+   */
+  encryptionKey?: SecretKey;
   mqttUrl?: string;
   /** MQTT client id: stable per instance, so the broker keeps its session across restarts. */
   mqttClientId: string;
@@ -240,8 +238,6 @@ export interface Config {
   graphqlMaxDepth: number;
   graphqlMaxCost: number;
   storage: StorageConfig;
-  /** The master key for encryption at rest (32 bytes), when HOM_ENCRYPTION_KEY(_FILE) is set. */
-  encryptionKey?: Buffer;
   photos: { maxBytes: number; maxPixels: number };
   /** OPC UA counter sources (integrations/opcua): off leaves them configured but unsubscribed. */
   opcua: { enabled: boolean; publishingIntervalMs: number; reconnectMaxDelayMs: number };
@@ -263,6 +259,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** `scheme://user:password@host` → `scheme://user:***@host`: connection strings carry passwords. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/(\/\/[^/:@\s]*):[^@\s]*@/g, "$1:***@");
+}
+
 /** Reads `.env` from the working directory, if present; variables already in the environment win. */
 export function readDotEnv(file = path.resolve(".env")): Record<string, string> {
   if (!existsSync(file)) return {};
@@ -276,11 +277,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     : parsed.error.issues.map((issue) => {
         const key = issue.path.join(".");
         const value = environment[key];
-        // Never echo secrets back: only show values of non-secret variables.
-        const shown = value !== undefined && !/SECRET|PASSWORD|KEY/.test(key) ? ` (got "${value}")` : "";
+        // Never echo secrets back: only show values of non-secret variables, and URLs without their password.
+        const shown =
+          value !== undefined && !/SECRET|PASSWORD|KEY/.test(key) ? ` (got "${withoutCredentials(value)}")` : "";
         return `${key}: ${issue.message}${shown}`;
       });
   problems.push(...crossChecks(environment));
+  const encryptionKey = keyFromEnvironment(environment, "HOM_ENCRYPTION_KEY", "HOM_ENCRYPTION_KEY_FILE", problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const dataDir = path.resolve(env.HOM_DATA_DIR);
@@ -290,7 +293,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     dataDir,
     database: env.DATABASE_URL
       ? { kind: "postgres", url: env.DATABASE_URL, schema: env.HOM_PG_SCHEMA, poolSize: env.HOM_DB_POOL_SIZE }
-      : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite") },
+      : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite"), ...(encryptionKey ? { key: encryptionKey } : {}) },
+    encryptionKey,
     mqttUrl: env.HOM_MQTT_URL,
     mqttClientId: env.HOM_MQTT_CLIENT_ID ?? `hom-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`.slice(0, 128),
     mqttShareGroup: env.HOM_MQTT_SHARE_GROUP,
@@ -326,10 +330,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
             forcePathStyle: env.HOM_S3_FORCE_PATH_STYLE,
           }
         : { kind: "local", dir: path.join(dataDir, "objects") },
-    encryptionKey: (() => {
-      const text = encryptionKeyText(environment);
-      return text === undefined ? undefined : parseMasterKey(text);
-    })(),
     photos: { maxBytes: env.HOM_PHOTO_MAX_BYTES, maxPixels: env.HOM_PHOTO_MAX_PIXELS },
     opcua: {
       enabled: env.HOM_OPCUA,

@@ -56,7 +56,11 @@ export function fromZodError(error: ZodError): AppError {
         code: "unknown_field",
       }));
     }
-    return [{ field: base || "(body)", message: issue.message, code: issue.code }];
+    // A custom check may name its own code (e.g. `password_too_common`) in `params.code`.
+    const custom = issue.code === "custom" ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    return [
+      { field: base || "(body)", message: issue.message, code: typeof custom === "string" ? custom : issue.code },
+    ];
   });
   return validationFailed(details);
 }

@@ -3,8 +3,9 @@ import { parseArgs } from "node:util";
 import { systemContext } from "./access/context.ts";
 import { isRole, ROLES } from "./access/permissions.ts";
 import { buildApp } from "./app.ts";
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { ConfigError, loadConfig, readDotEnv, type Config } from "./config.ts";
 import { openDatabase } from "./db/index.ts";
+import { claimDatabase, encryptDatabase, rekeyDatabase } from "./db/sqlite-rekey.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { AppError } from "./errors.ts";
 import { ArchiveError } from "./modules/backups/tar.ts";
@@ -13,6 +14,7 @@ import { fileSourcesFor } from "./modules/backups/files.ts";
 import { formatReport, runDoctor } from "./modules/ops/doctor.ts";
 import { startRuntime } from "./runtime.ts";
 import { systemdNotifier } from "./systemd.ts";
+import { keyFromEnvironment, keyFromFile, type SecretKey } from "./secret-key.ts";
 
 const USAGE = `Usage: hom <command> [options]
 
@@ -32,11 +34,17 @@ Commands:
                                  (exit 1 when something fails; prints no secrets)
   restore FILE [--force]         Check FILE against its manifest, then restore it into an empty
                                  data dir / PostgreSQL schema (--force: replace what is there)
+  encrypt                        Encrypt an existing plain SQLite database with HOM_ENCRYPTION_KEY
+                                 (or HOM_ENCRYPTION_KEY_FILE); run it with the server stopped
+  rekey [--new-key-file F]       Re-encrypt the SQLite database from HOM_ENCRYPTION_KEY to the key in
+                                 HOM_NEW_ENCRYPTION_KEY (or the file); then set the new key and start
 
 Roles: ${ROLES.join(", ")}
 Configuration comes from the environment and ./.env; see README.md.`;
 
 async function serve(config: Config): Promise<void> {
+  // `hom encrypt` / `hom rekey` refuse to run while this pid file names a live server.
+  if (config.database.kind === "sqlite") process.on("exit", claimDatabase(config.database.file));
   const runtime = await startRuntime(config);
   const ctx = systemContext("bootstrap");
   const admin = await runtime.services.users.bootstrapAdmin(ctx, config.adminPassword);
@@ -173,6 +181,69 @@ async function backup(config: Config, args: string[]): Promise<number> {
   }
 }
 
+/** `hom encrypt` and `hom rekey`: SQLite only; PostgreSQL encrypts its own storage (docs/security.md). */
+async function encryption(config: Config, command: "encrypt" | "rekey", args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { "new-key-file": { type: "string" } } });
+  if (config.database.kind !== "sqlite") {
+    return fail(
+      `${command} applies to the SQLite database only; on PostgreSQL encrypt the database's storage (docs/security.md)`,
+    );
+  }
+  const file = config.database.file;
+  const key = config.encryptionKey;
+  if (!key) return fail(`${command} needs HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE`);
+  if (command === "encrypt") {
+    const outcome = encryptDatabase(file, key);
+    if (outcome === "done") await auditKeyChange(config, key, "database.encrypt");
+    console.log(
+      outcome === "done"
+        ? `Encrypted ${file}. Keep the key safe: without it the data cannot be read.`
+        : outcome === "already"
+          ? `${file} is already encrypted with this key; nothing to do.`
+          : `No database at ${file} yet; the server creates it encrypted on first start.`,
+    );
+    return 0;
+  }
+  const problems: string[] = [];
+  const newKey = values["new-key-file"]
+    ? keyFromFile(values["new-key-file"], "--new-key-file", problems)
+    : keyFromEnvironment(
+        { ...readDotEnv(), ...process.env },
+        "HOM_NEW_ENCRYPTION_KEY",
+        "HOM_NEW_ENCRYPTION_KEY_FILE",
+        problems,
+      );
+  if (problems.length > 0) return fail(problems.join("; "));
+  if (!newKey)
+    return fail("rekey needs the new key in HOM_NEW_ENCRYPTION_KEY, HOM_NEW_ENCRYPTION_KEY_FILE or --new-key-file");
+  const outcome = rekeyDatabase(file, key, newKey);
+  if (outcome === "done") await auditKeyChange(config, newKey, "database.rekey");
+  console.log(
+    outcome === "done"
+      ? `Re-encrypted ${file} with the new key. Set HOM_ENCRYPTION_KEY (or its file) to the new key before the next start.`
+      : outcome === "already"
+        ? `${file} already uses the new key; set HOM_ENCRYPTION_KEY to it before the next start.`
+        : `No database at ${file}; nothing to re-encrypt.`,
+  );
+  return 0;
+}
+
+/** Records the encryption or key change in the audit log (never the key), on the database as it now is. */
+async function auditKeyChange(config: Config, key: SecretKey, action: string): Promise<void> {
+  if (config.database.kind !== "sqlite") return;
+  const runtime = await startRuntime({ ...config, database: { ...config.database, key } }, { feeds: false });
+  try {
+    await runtime.services.audit.recordAlone(systemContext("cli"), {
+      action,
+      entity_type: "database",
+      entity_id: "sqlite",
+      changes: { encrypted: [action === "database.rekey", true], key: ["[redacted]", "[redacted]"] },
+    });
+  } finally {
+    await runtime.close();
+  }
+}
+
 /** Restores without starting HOM first: starting would create an empty schema in the target. */
 async function restore(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -251,6 +322,9 @@ export async function main(argv: string[]): Promise<number> {
         return await restore(config, rest);
       case "doctor":
         return await doctor(config);
+      case "encrypt":
+      case "rekey":
+        return await encryption(config, command, rest);
       default:
         return fail(`unknown command "${command}"`);
     }

@@ -34,6 +34,8 @@ import { PlanService } from "./modules/plans/service.ts";
 import { ShotService } from "./modules/shots/service.ts";
 import { ToolService } from "./modules/tools/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
+import { SessionService } from "./modules/sessions/service.ts";
+import { PrivacyService } from "./modules/privacy/service.ts";
 import { UserService } from "./modules/users/service.ts";
 import { createObjectStore } from "./storage/index.ts";
 
@@ -42,6 +44,8 @@ export interface Services {
   audit: AuditService;
   users: UserService;
   auth: AuthService;
+  sessions: SessionService;
+  privacy: PrivacyService;
   plant: PlantService;
   downtimeReasons: DowntimeReasonService;
   downtimes: DowntimeService;
@@ -139,6 +143,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       audit,
       users,
       auth,
+      sessions: new SessionService(db, audit),
+      privacy: new PrivacyService(db, audit),
       plant: new PlantService(db, audit),
       downtimeReasons: new DowntimeReasonService(db, audit),
       downtimes: new DowntimeService(db, audit),
@@ -156,7 +162,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       actions,
       photos: new PhotoService(db, audit, {
         store: createObjectStore(config.storage),
-        encryptionKey: config.encryptionKey,
+        // Photos have a key of their own, derived from the master key (secret-key.ts).
+        encryptionKey: config.encryptionKey?.derive("photos"),
         ...config.photos,
       }),
       backups: new BackupService(db, audit, config),

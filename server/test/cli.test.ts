@@ -38,7 +38,7 @@ forEachBackend("hom CLI", (backend) => {
 
     const shortPassword = await hom(["user", "passwd", "--username", "anna", "--password", "short"], env.env);
     assert.equal(shortPassword.code, 1);
-    assert.match(shortPassword.stderr, /password: must be at least 8 characters/);
+    assert.match(shortPassword.stderr, /password: must be at least 12 characters/);
 
     const passwd = await hom(["user", "passwd", "--username", "anna"], {
       ...env.env,

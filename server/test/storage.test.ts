@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { CipherError, HEADER_LENGTH, open, parseMasterKey, rewrap, seal } from "../src/storage/cipher.ts";
+import { CipherError, HEADER_LENGTH, open, rewrap, seal } from "../src/storage/cipher.ts";
 import { assertObjectKey } from "../src/storage/index.ts";
 import { LocalStore } from "../src/storage/local.ts";
 
@@ -69,22 +69,6 @@ describe("cipher", () => {
       reasonOf(() => rewrap(a, b, moved)),
       "wrong_key",
     );
-  });
-
-  test("master keys are 32 bytes in hex or base64", () => {
-    const key = randomBytes(32);
-    assert.deepEqual(parseMasterKey(key.toString("hex")), key);
-    assert.deepEqual(parseMasterKey(` ${key.toString("base64")}\n`), key);
-    assert.deepEqual(parseMasterKey(key.toString("base64url")), key);
-    for (const bad of [
-      "",
-      "abc",
-      randomBytes(24).toString("hex"),
-      randomBytes(33).toString("base64"),
-      "g".repeat(64),
-    ]) {
-      assert.throws(() => parseMasterKey(bad), /32-byte key/);
-    }
   });
 });
 

@@ -7,6 +7,8 @@ export interface Actor {
   username: string;
   role: Role;
   sessionId: string;
+  /** An admin-forced reset is pending: only `requireSignedIn` operations are open until a new password is set. */
+  mustChangePassword?: boolean;
 }
 
 /** What every service call receives, from REST and GraphQL alike. */
@@ -19,8 +21,24 @@ export interface RequestContext {
   userAgent?: string;
 }
 
-/** The authenticated actor, or a 401. */
+/**
+ * The authenticated actor, or a 401; a 403 `PASSWORD_CHANGE_REQUIRED` while an admin-forced reset
+ * is pending. Every service asks this (or `authorize`), so the limit holds for REST and GraphQL alike.
+ */
 export function requireActor(ctx: RequestContext): Actor {
+  const actor = requireSignedIn(ctx);
+  if (actor.mustChangePassword) {
+    throw new AppError(
+      403,
+      "PASSWORD_CHANGE_REQUIRED",
+      "An administrator reset your password: choose a new one before continuing",
+    );
+  }
+  return actor;
+}
+
+/** The authenticated actor even with a pending forced reset: for `me`, the password change, sessions and logout. */
+export function requireSignedIn(ctx: RequestContext): Actor {
   if (ctx.actor) return ctx.actor;
   throw ctx.authError ?? unauthenticated();
 }

@@ -1,10 +1,12 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config.ts";
+import type { SecretKey } from "../secret-key.ts";
 import type { Database } from "./schema.ts";
+import { describeTarget, pgConnection } from "./postgres-tls.ts";
+import { openSqliteKeyed } from "./sqlite-cipher.ts";
 
 export type DialectName = "sqlite" | "postgres";
 export type Tx = Transaction<Database>;
@@ -19,12 +21,13 @@ export interface Db {
 }
 
 export async function openDatabase(config: Config["database"]): Promise<Db> {
-  return config.kind === "sqlite" ? openSqlite(config.file) : openPostgres(config);
+  return config.kind === "sqlite" ? openSqlite(config.file, config.key) : openPostgres(config);
 }
 
-function openSqlite(file: string): Db {
+function openSqlite(file: string, key: SecretKey | undefined): Db {
   mkdirSync(path.dirname(file), { recursive: true });
-  const raw = new SqliteDatabase(file);
+  // With a key, the file is encrypted (db/sqlite-cipher.ts); a wrong or missing key stops here.
+  const raw = openSqliteKeyed(file, key);
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = NORMAL"); // safe with WAL: a power cut loses at most the last commits, never integrity
   raw.pragma("foreign_keys = ON");
@@ -70,8 +73,11 @@ const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
 async function openPostgres(config: { url: string; schema?: string; poolSize: number }): Promise<Db> {
+  // TLS from sslmode & co. in DATABASE_URL, with libpq's meaning (postgres-tls.ts).
+  const { connectionString, ssl } = pgConnection(config.url);
   const pool = new pg.Pool({
-    connectionString: config.url,
+    connectionString,
+    ssl,
     max: config.poolSize,
     options: config.schema ? `-c search_path=${config.schema}` : undefined,
     types: {
@@ -83,6 +89,17 @@ async function openPostgres(config: { url: string; schema?: string; poolSize: nu
       }) as typeof pg.types.getTypeParser,
     },
   });
+  try {
+    // Connect once now, so that a refused TLS handshake or a wrong password stops the start with a
+    // clear message naming the server (never the password), not at the first request.
+    await pool.query("select 1");
+  } catch (error) {
+    await pool.end();
+    throw new Error(
+      `Cannot connect to PostgreSQL at ${describeTarget(config.url)}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
   if (config.schema) await pool.query(`create schema if not exists "${config.schema}"`);
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: "postgres", schema: config.schema, close: () => kysely.destroy() };

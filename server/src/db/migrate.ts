@@ -9,6 +9,7 @@ import { downtimeTotals } from "./migrations/0006_downtime_totals.ts";
 import { failuresAndActions } from "./migrations/0007_failures_and_actions.ts";
 import { photos } from "./migrations/0008_photos.ts";
 import { operations } from "./migrations/0009_operations.ts";
+import { dataProtection } from "./migrations/0010_data_protection.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -25,6 +26,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0007_failures_and_actions": failuresAndActions(db.dialect),
     "0008_photos": photos(db.dialect),
     "0009_operations": operations(db.dialect),
+    "0010_data_protection": dataProtection(db.dialect),
   };
 }
 

@@ -25,6 +25,9 @@ export interface UsersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   last_login_at: Timestamp | null;
+  /** Set by an admin-forced reset: the user must choose a new password before doing anything else. */
+  must_change_password: ColumnType<boolean | number, boolean | undefined, boolean>;
+  anonymised_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
 }
 
 export interface SessionsTable {

@@ -19,6 +19,8 @@ import { registerMaintenanceLogGraphql } from "../modules/maintenance/graphql.ts
 import { registerNotificationGraphql } from "../modules/notifications/graphql.ts";
 import { registerPhotoGraphql } from "../modules/photos/graphql.ts";
 import { registerPlantGraphql } from "../modules/plant/graphql.ts";
+import { registerSessionGraphql } from "../modules/sessions/graphql.ts";
+import { registerPrivacyGraphql } from "../modules/privacy/graphql.ts";
 import { registerRepairGraphql } from "../modules/repairs/graphql.ts";
 import { registerPlanGraphql } from "../modules/plans/graphql.ts";
 import { registerToolGraphql } from "../modules/tools/graphql.ts";
@@ -34,6 +36,8 @@ export function buildSchema() {
   const { UserType } = registerUserGraphql(builder);
   registerAuthGraphql(builder, { UserType: UserType as never });
   registerAuditGraphql(builder);
+  registerSessionGraphql(builder);
+  registerPrivacyGraphql(builder, { UserType: UserType as never });
   const refs = createRefs(builder);
   registerPlantGraphql(builder, refs);
   const reasonTypes = registerDowntimeReasonGraphql(builder, refs);
@@ -55,6 +59,17 @@ export function buildSchema() {
   return builder.toSchema();
 }
 
+const GENERIC_CODES = new Set([
+  "BAD_REQUEST",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "VALIDATION_FAILED",
+  "RATE_LIMITED",
+  "INTERNAL",
+]);
+
 /** One error per GraphQL error, in the SPEC's `extensions.code` vocabulary; details use camelCase fields. */
 function formatError(error: GraphQLError, log: FastifyInstance["log"]) {
   const original = error.originalError;
@@ -66,6 +81,8 @@ function formatError(error: GraphQLError, log: FastifyInstance["log"]) {
     message = appError.status >= 500 ? "Internal error" : appError.message;
     extensions = {
       code: graphqlCode(appError.status),
+      // The REST code where it says more than the status (PASSWORD_CHANGE_REQUIRED, ACCOUNT_LOCKED …).
+      ...(GENERIC_CODES.has(appError.code) ? {} : { reason: appError.code }),
       ...(appError.details.length > 0
         ? { details: appError.details.map((d) => ({ ...d, field: d.field.split(".").map(toCamelCase).join(".") })) }
         : {}),

@@ -40,23 +40,6 @@ export class CipherError extends Error {
   }
 }
 
-/**
- * The master key as written in HOM_ENCRYPTION_KEY: 32 bytes as 64 hex digits or as base64
- * (`openssl rand -hex 32`, `openssl rand -base64 32`). Anything else is refused at start.
- */
-export function parseMasterKey(text: string): Buffer {
-  const trimmed = text.trim();
-  let key: Buffer | undefined;
-  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) key = Buffer.from(trimmed, "hex");
-  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) key = Buffer.from(trimmed, "base64");
-  if (!key || key.length !== 32) {
-    throw new Error(
-      "must be a 32-byte key written as 64 hex digits or as base64 (create one with `openssl rand -hex 32`)",
-    );
-  }
-  return key;
-}
-
 /** A short, non-secret fingerprint of a master key, stored with each object. */
 export function keyId(master: Buffer): Buffer {
   return createHash("sha256").update("hom-key-id\0").update(master).digest().subarray(0, KEY_ID);

@@ -54,6 +54,50 @@ export const auditRepo = {
     return db.selectFrom("audit_checkpoint").select(["seq", "hash"]).where("id", "=", 1).executeTakeFirst();
   },
 
+  /** Entries whose `changes` text contains any of `needles` (case-insensitive), or that are about `entity`. */
+  mentioning(db: Queryable, needles: string[], entity: { type: string; id: string }) {
+    return db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("entity_type", "=", entity.type), eb("entity_id", "=", entity.id)]),
+          ...needles.map((needle) =>
+            eb(
+              eb.fn("lower", ["changes"]),
+              "like",
+              sql<string>`${`%${needle.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`} escape '\\'`,
+            ),
+          ),
+        ]),
+      )
+      .orderBy("seq", "asc")
+      .execute();
+  },
+
+  async setChanges(trx: Tx, id: string, changes: string): Promise<void> {
+    await trx.updateTable("audit_log").set({ changes }).where("id", "=", id).execute();
+  },
+
+  async setHashes(trx: Tx, id: string, prevHash: string, hash: string): Promise<void> {
+    await trx.updateTable("audit_log").set({ prev_hash: prevHash, hash }).where("id", "=", id).execute();
+  },
+
+  async setHead(trx: Tx, seq: number, hash: string): Promise<void> {
+    await trx.updateTable("audit_head").set({ seq, hash }).where("id", "=", 1).execute();
+  },
+
+  /** The entry just before `seq` (its hash starts a re-chain). */
+  entryBefore(db: Queryable, seq: number) {
+    return db
+      .selectFrom("audit_log")
+      .select(["seq", "hash"])
+      .where("seq", "<", seq)
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+  },
+
   /** Entries in chain order, a page at a time (verification streams the whole log). */
   chainPage(db: Queryable, afterSeq: number, limit: number) {
     return db

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import type { RequestContext } from "../../access/context.ts";
 import { authorize } from "../../access/context.ts";
-import { transaction, type Db, type Tx } from "../../db/index.ts";
+import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { newId } from "../../ids.ts";
+import type { AuditLogTable } from "../../db/schema.ts";
+import { conflict } from "../../errors.ts";
 import { parseInput } from "../../validate.ts";
 import { GENESIS_HASH, entryHash } from "./hash.ts";
 import { auditRepo } from "./repo.ts";
@@ -131,8 +133,7 @@ export class AuditService {
    * carry its hash, and hash to what it claims; the head must match the last entry.
    * An edited row breaks its own hash, a deleted one breaks the sequence, a deleted tail breaks the head.
    */
-  async verify(): Promise<VerifyResult> {
-    const db = this.#db.kysely;
+  async verify(db: Queryable = this.#db.kysely): Promise<VerifyResult> {
     // Retention may have removed the oldest entries; the chain then starts after the checkpoint it kept.
     const checkpoint = await auditRepo.checkpoint(db);
     let checked = 0;
@@ -157,4 +158,56 @@ export class AuditService {
     const headMatches = head === undefined ? checked === 0 : head.seq === expectedSeq - 1 && head.hash === prevHash;
     return headMatches ? { ok: true, checked, first_bad_id: null } : { ok: false, checked, first_bad_id: lastId };
   }
+
+  /**
+   * Rewrites the `changes` of past entries (anonymisation, docs/security.md "Anonymisation and the
+   * audit chain") and re-chains from the first rewritten entry to the head, inside the caller's
+   * transaction and under the chain lock. It refuses a chain that does not verify first, so a
+   * rewrite can never launder earlier tampering. `rewrite` returns the new changes, or null to keep
+   * an entry. Returns what it did, for the checkpoint entry the caller appends next.
+   */
+  async rewriteEntries(
+    trx: Tx,
+    candidates: (trx: Tx) => Promise<AuditLogRow[]>,
+    rewrite: (changes: Changes, entry: AuditLogRow) => Changes | null,
+  ): Promise<{ rewritten: number; fromSeq: number | null; previousHead: string | null }> {
+    await auditRepo.lockChain(trx, this.#db.dialect);
+    const before = await this.verify(trx);
+    if (!before.ok) {
+      throw conflict(
+        `The audit chain does not verify (first bad entry ${before.first_bad_id ?? "at the end"}); fix that first`,
+      );
+    }
+    const head = await auditRepo.head(trx);
+    let fromSeq: number | null = null;
+    let rewritten = 0;
+    for (const entry of await candidates(trx)) {
+      const next = rewrite(JSON.parse(entry.changes) as Changes, entry);
+      if (next === null) continue;
+      await auditRepo.setChanges(trx, entry.id, JSON.stringify(next));
+      rewritten += 1;
+      fromSeq = fromSeq === null ? entry.seq : Math.min(fromSeq, entry.seq);
+    }
+    if (fromSeq === null) return { rewritten, fromSeq, previousHead: head?.hash ?? null };
+    // The chain before the first rewritten entry: the entry before it, else the retention
+    // checkpoint (older entries were purged), else the genesis.
+    let prevHash =
+      (await auditRepo.entryBefore(trx, fromSeq))?.hash ?? (await auditRepo.checkpoint(trx))?.hash ?? GENESIS_HASH;
+    let lastSeq = fromSeq - 1;
+    for (;;) {
+      const rows = await auditRepo.chainPage(trx, lastSeq, 1000);
+      for (const row of rows) {
+        const { hash: _old, ...rest } = row;
+        const hash = entryHash({ ...rest, prev_hash: prevHash });
+        await auditRepo.setHashes(trx, row.id, prevHash, hash);
+        prevHash = hash;
+        lastSeq = row.seq;
+      }
+      if (rows.length < 1000) break;
+    }
+    await auditRepo.setHead(trx, lastSeq, prevHash);
+    return { rewritten, fromSeq, previousHead: head?.hash ?? null };
+  }
 }
+
+export type AuditLogRow = AuditLogTable;

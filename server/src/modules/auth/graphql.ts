@@ -11,6 +11,11 @@ export function registerAuthGraphql(builder: Builder, { UserType }: { UserType: 
       tokenType: t.string({ resolve: (p) => p.token_type }),
       expiresIn: t.int({ resolve: (p) => p.expires_in }),
       refreshToken: t.string({ resolve: (p) => p.refresh_token }),
+      passwordChangeRequired: t.boolean({
+        description:
+          "An admin reset the password: only me, sessions, changePassword and logout work until it is changed",
+        resolve: (p) => p.password_change_required,
+      }),
     }),
   });
 

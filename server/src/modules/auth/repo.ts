@@ -26,6 +26,7 @@ export const sessionsRepo = {
         "u.username",
         "u.role",
         "u.active",
+        "u.must_change_password",
       ])
       .where("t.token_hash", "=", tokenHash)
       .executeTakeFirst();
@@ -36,7 +37,7 @@ export const sessionsRepo = {
     return db
       .selectFrom("sessions as s")
       .innerJoin("users as u", "u.id", "s.user_id")
-      .select(["s.revoked_at", "s.expires_at", "u.id", "u.username", "u.role", "u.active"])
+      .select(["s.revoked_at", "s.expires_at", "u.id", "u.username", "u.role", "u.active", "u.must_change_password"])
       .where("s.id", "=", sessionId)
       .where("s.user_id", "=", userId)
       .executeTakeFirst();
@@ -71,12 +72,39 @@ export const sessionsRepo = {
     return Number(result.numUpdatedRows) === 1;
   },
 
-  async revokeAllOfUser(db: Queryable, userId: string, now: string, reason: string): Promise<void> {
-    await db
+  /** Revokes the user's live sessions, but `keepSessionId` if given. Returns how many ended. */
+  async revokeAllOfUser(
+    db: Queryable,
+    userId: string,
+    now: string,
+    reason: string,
+    keepSessionId?: string,
+  ): Promise<number> {
+    let q = db
       .updateTable("sessions")
       .set({ revoked_at: now, revoked_reason: reason })
       .where("user_id", "=", userId)
+      .where("revoked_at", "is", null);
+    if (keepSessionId) q = q.where("id", "!=", keepSessionId);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
+  /** The user's sessions that still work (not revoked, not expired), newest use first. */
+  listLive(db: Queryable, userId: string, now: string) {
+    return db
+      .selectFrom("sessions")
+      .select(["id", "user_id", "created_at", "last_used_at", "expires_at", "user_agent", "ip"])
+      .where("user_id", "=", userId)
       .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .orderBy("last_used_at", "desc")
+      .orderBy("id", "desc")
+      .limit(500)
       .execute();
+  },
+
+  findSession(db: Queryable, sessionId: string) {
+    return db.selectFrom("sessions").selectAll().where("id", "=", sessionId).executeTakeFirst();
   },
 };

@@ -9,6 +9,7 @@ const tokenResponse = {
     token_type: { type: "string", enum: ["bearer"] },
     expires_in: { type: "integer" },
     refresh_token: { type: "string" },
+    password_change_required: { type: "boolean" },
   },
 };
 

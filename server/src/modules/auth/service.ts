@@ -20,6 +20,11 @@ export interface TokenPair {
   token_type: "bearer";
   expires_in: number;
   refresh_token: string;
+  /**
+   * An admin reset the password: until the user sets a new one (`POST /api/v1/me/password`), this
+   * token only reaches `me`, their sessions, the password change and logout (403 PASSWORD_CHANGE_REQUIRED).
+   */
+  password_change_required: boolean;
 }
 
 const loginSchema = z.strictObject({
@@ -101,7 +106,7 @@ export class AuthService {
     return transaction(this.#db, async (trx) => {
       const at = now.toISOString();
       await usersRepo.update(trx, user.id, { failed_login_count: 0, locked_until: null, last_login_at: at });
-      const pair = await this.#startSession(trx, ctx, user.id, user.role, now);
+      const pair = await this.#startSession(trx, ctx, user.id, user.role, now, toBool(user.must_change_password));
       await this.#audit.record(trx, ctx, {
         action: "auth.login",
         entity_type: "user",
@@ -166,7 +171,14 @@ export class AuthService {
       }
       if (found.token_expires_at <= at) throw unauthenticated("Refresh token expired");
       if (!toBool(found.active)) throw unauthenticated("Account is deactivated");
-      const pair = await this.#issue(trx, found.session_id, found.user_id, found.role, now);
+      const pair = await this.#issue(
+        trx,
+        found.session_id,
+        found.user_id,
+        found.role,
+        now,
+        toBool(found.must_change_password),
+      );
       await this.#audit.record(trx, ctx, {
         action: "auth.refresh",
         entity_type: "session",
@@ -230,10 +242,23 @@ export class AuthService {
     if (!row || row.revoked_at) throw unauthenticated("Session has ended; log in again");
     if (!toBool(row.active)) throw unauthenticated("Account is deactivated");
     if (!isRole(row.role)) throw unauthenticated("Account has an unknown role");
-    return { id: row.id, username: row.username, role: row.role, sessionId: claims.sid };
+    return {
+      id: row.id,
+      username: row.username,
+      role: row.role,
+      sessionId: claims.sid,
+      mustChangePassword: toBool(row.must_change_password),
+    };
   }
 
-  async #startSession(trx: Tx, ctx: RequestContext, userId: string, role: string, now: Date): Promise<TokenPair> {
+  async #startSession(
+    trx: Tx,
+    ctx: RequestContext,
+    userId: string,
+    role: string,
+    now: Date,
+    mustChangePassword: boolean,
+  ): Promise<TokenPair> {
     const sessionId = newId();
     await sessionsRepo.insertSession(trx, {
       id: sessionId,
@@ -246,10 +271,17 @@ export class AuthService {
       user_agent: ctx.userAgent?.slice(0, 300) ?? null,
       ip: ctx.ip ?? null,
     });
-    return this.#issue(trx, sessionId, userId, role, now);
+    return this.#issue(trx, sessionId, userId, role, now, mustChangePassword);
   }
 
-  async #issue(trx: Tx, sessionId: string, userId: string, role: string, now: Date): Promise<TokenPair> {
+  async #issue(
+    trx: Tx,
+    sessionId: string,
+    userId: string,
+    role: string,
+    now: Date,
+    mustChangePassword: boolean,
+  ): Promise<TokenPair> {
     const refreshToken = newRefreshToken();
     const expiresAt = this.#refreshExpiry(now);
     await sessionsRepo.insertRefreshToken(trx, {
@@ -266,6 +298,7 @@ export class AuthService {
       token_type: "bearer",
       expires_in: this.#signer.ttlSeconds,
       refresh_token: refreshToken,
+      password_change_required: mustChangePassword,
     };
   }
 

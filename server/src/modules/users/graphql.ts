@@ -18,6 +18,8 @@ export function registerUserGraphql(builder: Builder) {
       createdAt: t.string({ resolve: (u) => u.created_at }),
       updatedAt: t.string({ resolve: (u) => u.updated_at }),
       lastLoginAt: t.string({ nullable: true, resolve: (u) => u.last_login_at }),
+      mustChangePassword: t.exposeBoolean("must_change_password"),
+      anonymisedAt: t.string({ nullable: true, resolve: (u) => u.anonymised_at }),
       permissions: t.stringList({
         description: "What the user's role allows (docs/permissions.md)",
         resolve: (u) => [...permissionsOf(u.role)],
@@ -35,6 +37,7 @@ export function registerUserGraphql(builder: Builder) {
       email: t.string(),
       locale: t.field({ type: Locale }),
       active: t.boolean(),
+      mustChangePassword: t.boolean(),
     }),
   });
   const UpdateUserInput = builder.inputType("UpdateUserInput", {
@@ -45,6 +48,7 @@ export function registerUserGraphql(builder: Builder) {
       locale: t.field({ type: Locale }),
       active: t.boolean(),
       password: t.string(),
+      mustChangePassword: t.boolean({ description: "Defaults to true when an admin sets another user's password" }),
     }),
   });
 

@@ -25,4 +25,22 @@ export function registerUserRoutes(app: FastifyInstance, { users }: Services): v
     },
     async (request) => users.update(request.ctx, request.params.id, request.body),
   );
+  app.post(
+    "/api/v1/me/password",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Change one's own password (ends one's other sessions; clears a forced reset)",
+        body: {
+          type: "object",
+          required: ["current_password", "new_password"],
+          properties: { current_password: { type: "string" }, new_password: { type: "string" } },
+        },
+      },
+    },
+    async (request, reply) => {
+      await users.changeOwnPassword(request.ctx, request.body);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { authorize, requireActor, type RequestContext } from "../../access/context.ts";
-import { hashPassword } from "../../access/passwords.ts";
+import { authorize, requireActor, requireSignedIn, type RequestContext } from "../../access/context.ts";
+import { PASSWORD_MAX_LENGTH, passwordProblems } from "../../access/password-policy.ts";
+import { hashPassword, verifyPassword } from "../../access/passwords.ts";
+import { FailureThrottle } from "../../access/throttle.ts";
 import { permissionsOf, ROLES, type Permission } from "../../access/permissions.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
-import { AppError, conflict, notFound } from "../../errors.ts";
+import { AppError, conflict, notFound, rateLimited, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
@@ -28,6 +30,9 @@ export interface User {
   created_at: string;
   updated_at: string;
   last_login_at: string | null;
+  /** An admin-forced reset is pending: the user must choose a new password at the next login. */
+  must_change_password: boolean;
+  anonymised_at: string | null;
 }
 
 export function publicUser(row: UserRow): User {
@@ -42,6 +47,8 @@ export function publicUser(row: UserRow): User {
     created_at: row.created_at,
     updated_at: row.updated_at,
     last_login_at: row.last_login_at,
+    must_change_password: toBool(row.must_change_password),
+    anonymised_at: row.anonymised_at ?? null,
   };
 }
 
@@ -51,22 +58,39 @@ export const usernameSchema = z
   .min(3, "must be at least 3 characters")
   .max(64, "must be at most 64 characters")
   .regex(/^[A-Za-z0-9._@-]+$/, "may contain letters, digits and . _ @ - only");
+/** A new password: the policy of access/password-policy.ts, except the username check (see `notTheUsername`). */
 export const passwordSchema = z
   .string()
-  .min(8, "must be at least 8 characters")
-  .max(256, "must be at most 256 characters");
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .superRefine((password, ctx) => {
+    for (const problem of passwordProblems(password, undefined)) {
+      ctx.addIssue({ code: "custom", message: problem.message, params: { code: problem.code } });
+    }
+  });
+
+/** Refuses a password equal to the username (case-insensitive), on the `password` field. */
+export function notTheUsername(value: { username: string; password: string }, ctx: z.RefinementCtx): void {
+  for (const problem of passwordProblems(value.password, value.username)) {
+    if (problem.code === "password_is_username") {
+      ctx.addIssue({ code: "custom", path: ["password"], message: problem.message, params: { code: problem.code } });
+    }
+  }
+}
 const fullNameSchema = z.string().trim().min(1).max(200);
 const emailSchema = z.email().max(254);
 
-export const createUserSchema = z.strictObject({
-  username: usernameSchema,
-  password: passwordSchema,
-  role: z.enum(ROLES),
-  full_name: fullNameSchema.nullish(),
-  email: emailSchema.nullish(),
-  locale: z.enum(LOCALES).default("en"),
-  active: z.boolean().default(true),
-});
+export const createUserSchema = z
+  .strictObject({
+    username: usernameSchema,
+    password: passwordSchema,
+    role: z.enum(ROLES),
+    full_name: fullNameSchema.nullish(),
+    email: emailSchema.nullish(),
+    locale: z.enum(LOCALES).default("en"),
+    active: z.boolean().default(true),
+    must_change_password: z.boolean().default(false),
+  })
+  .superRefine(notTheUsername);
 
 const updateUserSchema = z.strictObject({
   full_name: fullNameSchema.nullable().optional(),
@@ -75,6 +99,13 @@ const updateUserSchema = z.strictObject({
   locale: z.enum(LOCALES).optional(),
   active: z.boolean().optional(),
   password: passwordSchema.optional(),
+  /** Defaults to true when an admin sets another user's password (a temporary password). */
+  must_change_password: z.boolean().optional(),
+});
+
+const changePasswordSchema = z.strictObject({
+  current_password: z.string().min(1, "is required").max(PASSWORD_MAX_LENGTH),
+  new_password: passwordSchema,
 });
 
 const listSchema = z.strictObject({
@@ -92,15 +123,20 @@ export type CreateUserInput = z.input<typeof createUserSchema>;
 export class UserService {
   readonly #db: Db;
   readonly #audit: AuditService;
+  /** Wrong current passwords per user (in memory per instance, like the sign-off throttle). */
+  readonly #changeThrottle = new FailureThrottle(5, 15 * 60_000);
 
   constructor(db: Db, audit: AuditService) {
     this.#db = db;
     this.#audit = audit;
   }
 
-  /** The signed-in user, with the permissions of their role so that clients show only what they may do. */
+  /**
+   * The signed-in user, with the permissions of their role so that clients show only what they may do.
+   * Open during a forced reset, so the client learns `must_change_password` and shows the form.
+   */
   async me(ctx: RequestContext): Promise<User & { permissions: Permission[] }> {
-    const actor = requireActor(ctx);
+    const actor = requireSignedIn(ctx);
     const row = await usersRepo.findById(this.#db.kysely, actor.id);
     if (!row) throw notFound("User");
     return { ...publicUser(row), permissions: [...permissionsOf(row.role)] };
@@ -130,9 +166,11 @@ export class UserService {
   /** Creates a user without a permission check: for the CLI, first-start bootstrap and sign-up. */
   async createUnchecked(
     ctx: RequestContext,
-    input: z.output<typeof createUserSchema>,
+    input: Omit<z.output<typeof createUserSchema>, "must_change_password"> & { must_change_password?: boolean },
     auditActor?: "self",
   ): Promise<User> {
+    const problems = passwordProblems(input.password, input.username);
+    if (problems.length > 0) throw validationFailed(problems);
     const now = new Date().toISOString();
     const row = {
       id: newId(),
@@ -149,6 +187,8 @@ export class UserService {
       created_at: now,
       updated_at: now,
       last_login_at: null,
+      must_change_password: input.must_change_password ?? false,
+      anonymised_at: null,
     };
     await transaction(this.#db, async (trx) => {
       try {
@@ -169,9 +209,18 @@ export class UserService {
   }
 
   async update(ctx: RequestContext, id: string, input: unknown): Promise<User> {
-    authorize(ctx, "users:write");
+    const actor = authorize(ctx, "users:write");
     const patch = parseInput(updateUserSchema, input);
-    const { password, ...fields } = patch;
+    const { password, must_change_password, ...fields } = patch;
+    const target = await usersRepo.findById(this.#db.kysely, id);
+    if (!target) throw notFound("User");
+    if (target.anonymised_at) throw conflict("This user was anonymised and can no longer be changed");
+    if (password !== undefined) {
+      const problems = passwordProblems(password, target.username);
+      if (problems.length > 0) throw validationFailed(problems);
+    }
+    // An admin setting someone else's password gives them a temporary one, unless told otherwise.
+    const mustChange = must_change_password ?? (password !== undefined && id !== actor.id ? true : undefined);
     const passwordHash = password === undefined ? undefined : await hashPassword(password);
     const updated = await transaction(this.#db, async (trx) => {
       const before = await usersRepo.findById(trx, id);
@@ -180,6 +229,7 @@ export class UserService {
       await usersRepo.update(trx, id, {
         ...fields,
         ...(passwordHash ? { password_hash: passwordHash, failed_login_count: 0, locked_until: null } : {}),
+        ...(mustChange === undefined ? {} : { must_change_password: mustChange }),
         updated_at: now,
       });
       await this.#ensureAnAdminRemains(trx);
@@ -196,12 +246,67 @@ export class UserService {
     return publicUser(updated);
   }
 
+  /**
+   * The signed-in user changes their own password (also the way out of a forced reset). Their other
+   * sessions end; the current one stays, so the tablet in hand keeps working.
+   */
+  async changeOwnPassword(ctx: RequestContext, input: unknown): Promise<void> {
+    const actor = requireSignedIn(ctx);
+    const { current_password, new_password } = parseInput(changePasswordSchema, input);
+    const wait = this.#changeThrottle.retryAfter(actor.id);
+    if (wait > 0) throw rateLimited("Too many wrong passwords; try again later", wait);
+    const row = await usersRepo.findById(this.#db.kysely, actor.id);
+    if (!row) throw notFound("User");
+    const problems = passwordProblems(new_password, row.username, "new_password");
+    if (problems.length > 0) throw validationFailed(problems);
+    if (!(await verifyPassword(row.password_hash, current_password))) {
+      this.#changeThrottle.fail(actor.id);
+      await this.#audit.recordAlone(ctx, {
+        action: "user.password_change_failed",
+        entity_type: "user",
+        entity_id: actor.id,
+        changes: { reason: [null, "wrong_password"] },
+      });
+      // 403, not 401: the session is fine (the web client treats 401 as an expired session).
+      throw new AppError(403, "WRONG_PASSWORD", "The current password is wrong", [
+        { field: "current_password", message: "is wrong", code: "wrong_password" },
+      ]);
+    }
+    if (await verifyPassword(row.password_hash, new_password)) {
+      throw validationFailed([
+        { field: "new_password", message: "must differ from the current password", code: "password_unchanged" },
+      ]);
+    }
+    const hash = await hashPassword(new_password);
+    await transaction(this.#db, async (trx) => {
+      const now = new Date().toISOString();
+      await usersRepo.update(trx, actor.id, {
+        password_hash: hash,
+        must_change_password: false,
+        failed_login_count: 0,
+        locked_until: null,
+        updated_at: now,
+      });
+      await sessionsRepo.revokeAllOfUser(trx, actor.id, now, "password_changed", actor.sessionId);
+      await this.#audit.record(trx, ctx, {
+        action: "user.password_change",
+        entity_type: "user",
+        entity_id: actor.id,
+        changes: {
+          password: ["[redacted]", "[redacted]"],
+          ...(toBool(row.must_change_password) ? { must_change_password: [true, false] } : {}),
+        },
+      });
+    });
+  }
+
   /** CLI `hom user passwd`: sets a password without a permission check. */
   async setPassword(ctx: RequestContext, username: string, password: string): Promise<User> {
-    const parsed = parseInput(z.object({ password: passwordSchema }), { password });
     const row = await usersRepo.findByUsername(this.#db.kysely, username);
     if (!row) throw notFound("User");
-    const hash = await hashPassword(parsed.password);
+    const problems = passwordProblems(password, row.username);
+    if (problems.length > 0) throw validationFailed(problems);
+    const hash = await hashPassword(password);
     await transaction(this.#db, async (trx) => {
       const now = new Date().toISOString();
       await usersRepo.update(trx, row.id, {
