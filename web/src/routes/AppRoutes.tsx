@@ -17,6 +17,8 @@ const ToolsPage = lazy(() => import("./tools/ToolsPage").then((m) => ({ default:
 const NewToolPage = lazy(() => import("./tools/NewToolPage").then((m) => ({ default: m.NewToolPage })));
 const ImportToolsPage = lazy(() => import("./tools/ImportToolsPage").then((m) => ({ default: m.ImportToolsPage })));
 const ToolPage = lazy(() => import("./tools/ToolPage").then((m) => ({ default: m.ToolPage })));
+// Administration: one chunk for all its sections, loaded only by roles that open it.
+const AdminRoutes = lazy(() => import("./admin/AdminRoutes"));
 const InspectionPage = lazy(() => import("./inspections/InspectionPage").then((m) => ({ default: m.InspectionPage })));
 
 interface Props {
@@ -45,6 +47,7 @@ export function AppRoutes({ user, onLogout }: Props) {
             <Route path=":toolId" element={<ToolPage />} />
           </Route>
           <Route path="inspections/:logId" element={<InspectionPage />} />
+          <Route path="admin/*" element={<AdminRoutes />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>
