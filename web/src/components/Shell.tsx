@@ -97,6 +97,12 @@ export function Shell({ user, onLogout }: Props) {
               </span>
             </p>
           </div>
+          <Link
+            to="/scan"
+            className="inline-flex min-h-12 items-center justify-center rounded-lg border border-slate-300 bg-white px-5 font-semibold text-slate-800 hover:bg-slate-100 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700"
+          >
+            {t("qr.scan")}
+          </Link>
           <LanguageSwitch />
           <ThemeSwitch />
           <Button variant="secondary" onClick={() => void logout()} disabled={leaving}>

@@ -19,6 +19,8 @@ const ImportToolsPage = lazy(() => import("./tools/ImportToolsPage").then((m) =>
 const ToolPage = lazy(() => import("./tools/ToolPage").then((m) => ({ default: m.ToolPage })));
 // Administration: one chunk for all its sections, loaded only by roles that open it.
 const AdminRoutes = lazy(() => import("./admin/AdminRoutes"));
+// The scanner brings the QR decoder; it loads when someone taps "Scan".
+const ScanPage = lazy(() => import("./scan/ScanPage").then((m) => ({ default: m.ScanPage })));
 const InspectionPage = lazy(() => import("./inspections/InspectionPage").then((m) => ({ default: m.InspectionPage })));
 
 interface Props {
@@ -48,6 +50,7 @@ export function AppRoutes({ user, onLogout }: Props) {
           </Route>
           <Route path="inspections/:logId" element={<InspectionPage />} />
           <Route path="admin/*" element={<AdminRoutes />} />
+          <Route path="scan" element={<ScanPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>
