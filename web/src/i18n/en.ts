@@ -535,6 +535,7 @@ export const en = {
     last30: "30 days",
     noLines: "No lines yet.",
     line: "Line",
+    dailyChart: "Plant availability per day, last 30 days",
   },
   errors: {
     network: "Cannot reach the HOM server. Check the connection and try again.",

@@ -540,6 +540,7 @@ export const pl: Messages = {
     last30: "30 dni",
     noLines: "Brak linii.",
     line: "Linia",
+    dailyChart: "Dostępność zakładu dzień po dniu, ostatnie 30 dni",
   },
   errors: {
     network: "Brak połączenia z serwerem HOM. Sprawdź połączenie i spróbuj ponownie.",

@@ -19,6 +19,7 @@ const ImportToolsPage = lazy(() => import("./tools/ImportToolsPage").then((m) =>
 const ToolPage = lazy(() => import("./tools/ToolPage").then((m) => ({ default: m.ToolPage })));
 // Administration: one chunk for all its sections, loaded only by roles that open it.
 const AdminRoutes = lazy(() => import("./admin/AdminRoutes"));
+const DashboardPage = lazy(() => import("./dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 // The scanner brings the QR decoder; it loads when someone taps "Scan".
 const ScanPage = lazy(() => import("./scan/ScanPage").then((m) => ({ default: m.ScanPage })));
 const InspectionPage = lazy(() => import("./inspections/InspectionPage").then((m) => ({ default: m.InspectionPage })));
@@ -51,6 +52,7 @@ export function AppRoutes({ user, onLogout }: Props) {
           <Route path="inspections/:logId" element={<InspectionPage />} />
           <Route path="admin/*" element={<AdminRoutes />} />
           <Route path="scan" element={<ScanPage />} />
+          <Route path="dashboard" element={<DashboardPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>
