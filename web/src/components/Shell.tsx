@@ -13,7 +13,7 @@ interface Props {
   onLogout: () => Promise<void>;
 }
 
-type NavKey = "home" | "plant" | "newLine" | "tools" | "newTool" | "admin";
+type NavKey = "home" | "plant" | "newLine" | "tools" | "newTool" | "admin" | "scan";
 
 interface NavItem {
   to: string;
@@ -41,6 +41,8 @@ function navItems(user: Me): NavItem[] {
   if (can.writePlant) items.push({ to: "/plant/lines/new", label: "newLine" });
   items.push({ to: "/tools", label: "tools" });
   if (can.writeTools) items.push({ to: "/tools/new", label: "newTool" });
+  // Scanning a label works for everyone: it only opens pages the role can read anyway.
+  items.push({ to: "/scan", label: "scan" });
   // Administration: shown when at least one of its sections is allowed (users, reasons, checklists, integrations).
   if (can.readUsers || can.writeCatalog || can.writeChecklists || can.writeSettings) {
     items.push({ to: "/admin", label: "admin" });
@@ -97,12 +99,6 @@ export function Shell({ user, onLogout }: Props) {
               </span>
             </p>
           </div>
-          <Link
-            to="/scan"
-            className="inline-flex min-h-12 items-center justify-center rounded-lg border border-slate-300 bg-white px-5 font-semibold text-slate-800 hover:bg-slate-100 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700"
-          >
-            {t("qr.scan")}
-          </Link>
           <LanguageSwitch />
           <ThemeSwitch />
           <Button variant="secondary" onClick={() => void logout()} disabled={leaving}>

@@ -42,6 +42,7 @@ export default function AvailabilityChart() {
     if (!element || !query.data) return;
     const ink = dark ? "#cbd5e1" : "#334155";
     const grid = dark ? "#334155" : "#e2e8f0";
+    const dayMonth = new Intl.DateTimeFormat(format.language, { day: "numeric", month: "short" });
     const xs = query.data.map((d) => d.day.getTime() / 1000);
     const ys = query.data.map((d) => (d.value === null ? null : d.value * 100));
     const plot = new uPlot(
@@ -54,7 +55,8 @@ export default function AvailabilityChart() {
           {
             stroke: ink,
             grid: { stroke: grid },
-            values: (_u, splits) => splits.map((s) => format.date(new Date(s * 1000).toISOString())),
+            space: 70,
+            values: (_u, splits) => splits.map((s) => dayMonth.format(new Date(s * 1000))),
           },
           { stroke: ink, grid: { stroke: grid }, values: (_u, splits) => splits.map((s) => `${s} %`) },
         ],
