@@ -46,8 +46,8 @@ function assertSameTotals(actual: DowntimeTotals[], expected: DowntimeTotals[], 
   );
   a.forEach((row, i) =>
     assert.ok(
-      Math.abs(row.minutes - e[i]!.minutes) < 1e-6 * Math.max(1, e[i]!.minutes),
-      `${label}: minutes of ${row.category}/${row.reason_id}: ${row.minutes} vs ${e[i]!.minutes}`,
+      Math.abs(row.minutes - e[i].minutes) < 1e-6 * Math.max(1, e[i].minutes),
+      `${label}: minutes of ${row.category}/${row.reason_id}: ${row.minutes} vs ${e[i].minutes}`,
     ),
   );
 }
@@ -76,9 +76,9 @@ forEachBackend("Downtime totals (pre-aggregation)", (backend) => {
             roll < 0.7 ? 1 + Math.floor(rand() * 240) : roll < 0.95 ? 240 + rand() * 2 * 1440 : 2880 + rand() * 5760;
           const end = at + minutes * MINUTE;
           const ongoing = end >= HISTORY_TO && rand() < 0.7;
-          const category = categories[Math.floor(rand() * categories.length)]!;
+          const category = categories[Math.floor(rand() * categories.length)];
           const pool = reasons.filter((r) => r.category === category);
-          const reason = rand() < 0.15 ? null : pool[Math.floor(rand() * pool.length)]!.id;
+          const reason = rand() < 0.15 ? null : pool[Math.floor(rand() * pool.length)].id;
           const id = newId();
           written.push(id);
           await kysely
@@ -128,7 +128,7 @@ forEachBackend("Downtime totals (pre-aggregation)", (backend) => {
 
     // And the way people write them: through the API on a machine of its own.
     const api = restClient(t.app, t.adminAuth);
-    const press = (await createLineWithMachines(t, 1)).machines[0]!;
+    const press = (await createLineWithMachines(t, 1)).machines[0];
     lines.push(press.line_id);
     let at = Date.parse("2026-01-30T20:00:00Z");
     const made: { id: string; at: number }[] = [];
@@ -144,13 +144,13 @@ forEachBackend("Downtime totals (pre-aggregation)", (backend) => {
       at += (30 + i * 200) * MINUTE + 9 * DAY;
     }
     // Back across midnight into the day before (it started at 00:20).
-    const moved = await api.patch(`/api/v1/downtimes/${made[2]!.id}`, {
-      start_datetime: iso(made[2]!.at - 30 * MINUTE),
+    const moved = await api.patch(`/api/v1/downtimes/${made[2].id}`, {
+      start_datetime: iso(made[2].at - 30 * MINUTE),
     });
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
-    const recategorised = await api.patch(`/api/v1/downtimes/${made[4]!.id}`, { category: "excluded" });
+    const recategorised = await api.patch(`/api/v1/downtimes/${made[4].id}`, { category: "excluded" });
     assert.equal(recategorised.status, 200, JSON.stringify(recategorised.body));
-    assert.equal((await api.delete(`/api/v1/downtimes/${made[5]!.id}`)).status, 200);
+    assert.equal((await api.delete(`/api/v1/downtimes/${made[5].id}`)).status, 200);
     const started = await api.post("/api/v1/downtimes", { machine_id: press.id, start_datetime: iso(at) });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const ended = await api.post(`/api/v1/downtimes/${started.body.id}/end`, {
@@ -175,7 +175,7 @@ forEachBackend("Downtime totals (pre-aggregation)", (backend) => {
     const lengths = [2 * 60, 20 * 60, 2 * 1440, 20 * 1440, 150 * 1440];
     for (let i = 0; i < 25; i++) {
       const from = HISTORY_FROM - 10 * DAY + Math.floor(rand() * 200 * 1440) * MINUTE;
-      const minutes = lengths[i % lengths.length]! + Math.floor(rand() * 1440);
+      const minutes = lengths[i % lengths.length] + Math.floor(rand() * 1440);
       generated.push([iso(from), iso(from + minutes * MINUTE)]);
     }
     return [...fixed, ...generated].map(([from, to]) => ({ from: iso(Date.parse(from)), to: iso(Date.parse(to)) }));
@@ -218,7 +218,7 @@ forEachBackend("Downtime totals (pre-aggregation)", (backend) => {
         ),
       );
     const kept = await snapshot();
-    assert.ok(kept[0]!.length > 100 && kept[1]!.length > 10, "the history fills both tables");
+    assert.ok(kept[0].length > 100 && kept[1].length > 10, "the history fills both tables");
     await backfillDowntimeTotals(kysely, t.runtime.db.dialect);
     assert.deepEqual(await snapshot(), kept);
   });

@@ -89,7 +89,7 @@ export function analyticsRepo(db: Db) {
    * and corrections for finished ones that started in the interior but ran past the period's end.
    */
   function rowsAroundInterior(scope: Scope, period: Period, interior: Interior, longestMinutes: number) {
-    const ranFrom = [interior.from, minutesBefore(period.to, longestMinutes)].sort()[1]!;
+    const ranFrom = [interior.from, minutesBefore(period.to, longestMinutes)].sort()[1];
     return rows(scope)
       .select(whole)
       .where("start_datetime", ">=", d.timestamp(period.from))
@@ -128,7 +128,8 @@ export function analyticsRepo(db: Db) {
 
   /** Groups row sources by category, reason and whether they started inside the period. */
   async function grouped(
-    source: ReturnType<typeof overlappingRows> | ReturnType<typeof rowsAroundInterior>,
+    // Also what rowsAroundInterior returns: both build the same row shape.
+    source: ReturnType<typeof overlappingRows>,
     period: Period,
   ): Promise<DowntimeTotals[]> {
     const minutes = clippedMinutes(period);
