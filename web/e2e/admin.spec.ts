@@ -132,6 +132,24 @@ test("an engineer creates a checklist with a number step and it is offered on a 
   // The tool's inspection picker offers it.
   await page.goto(`/tools/${tool.id}`);
   await expect(page.getByLabel("Checklist").locator("option", { hasText: name })).toHaveCount(1);
+
+  // Once a log uses it, a change saves a new version; the old one stays readable as it was.
+  const start = page.getByTestId("start-inspection");
+  await start.getByLabel("Checklist").selectOption({ label: name });
+  await start.getByRole("button", { name: "Start inspection" }).click();
+  await expect(page).toHaveURL(/\/inspections\//);
+  await page.goBack();
+  await page.goBack();
+  await expect(page.getByRole("group", { name: "Step 1" })).toBeVisible();
+  await page.getByRole("group", { name: "Step 1" }).getByLabel("Step 1: what to do").fill("Cooling water outlet");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText(
+    "Saved as version 2: logs already recorded keep the version they used.",
+  );
+  await page.getByRole("navigation", { name: "Versions" }).getByRole("link", { name: "version 1" }).click();
+  await expect(page.getByTestId("version-steps")).toContainText("Cooling water temperature");
+  await expect(page.getByTestId("version-steps")).toContainText("8.5 – 12 °C");
+  await expect(page.getByRole("group", { name: "Step 1" })).toHaveCount(0);
 });
 
 test("a viewer sees no administration and is refused at its address", async ({ page, request }) => {

@@ -79,19 +79,27 @@ export function TemplateEditor() {
   const { templateId } = useParams();
   const [params] = useSearchParams();
   const version = params.get("version") ? Number(params.get("version")) : null;
+  // Kept here: a save that makes a new version re-mounts the form, and the notice must survive that.
+  const [notice, setNotice] = useState<{ at: string; text: string } | null>(null);
+  const at = `${templateId ?? "new"}:${version ?? "latest"}`;
+  const onNotice = (text: string | null) => setNotice(text ? { at, text } : null);
+  // Only on the page it was said for: another template or version starts without it.
+  const shown = notice?.at === at ? notice.text : null;
   const query = useQuery({
     queryKey: keys.adminTemplate(templateId ?? "", version),
     queryFn: () => fetchTemplate(templateId!, version),
     enabled: !!templateId && can.writeChecklists,
   });
   if (!can.writeChecklists) return <Refused />;
-  if (!templateId) return <EditorForm template={null} />;
+  if (!templateId) return <EditorForm template={null} notice={null} onNotice={onNotice} />;
   if (query.isPending) return <Loading />;
   if (query.isError) return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
   const template = query.data;
   if (template.version !== template.latestVersion) return <OldVersion template={template} />;
   // Re-mounted per version, so a save that made a new version starts a fresh draft from it.
-  return <EditorForm key={`${template.id}:${template.version}`} template={template} />;
+  return (
+    <EditorForm key={`${template.id}:${template.version}`} template={template} notice={shown} onNotice={onNotice} />
+  );
 }
 
 function Versions({ template }: { template: AdminTemplate }) {
@@ -155,13 +163,20 @@ function OldVersion({ template }: { template: AdminTemplate }) {
   );
 }
 
-function EditorForm({ template }: { template: AdminTemplate | null }) {
+function EditorForm({
+  template,
+  notice: saved,
+  onNotice: setSaved,
+}: {
+  template: AdminTemplate | null;
+  notice: string | null;
+  onNotice: (notice: string | null) => void;
+}) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const client = useQueryClient();
   const [draft, setDraft] = useState<Draft>(() => toDraft(template));
   const [local, setLocal] = useState<Record<string, string>>({});
-  const [saved, setSaved] = useState<string | null>(null);
   const save = useMutation({
     mutationFn: (input: Parameters<typeof saveTemplate>[1]) => saveTemplate(template?.id ?? null, input),
     onSuccess: async (result) => {
