@@ -175,11 +175,20 @@ test("an admin adds an OPC UA counter and sees its connection state", async ({ p
       return { line_id: line.id, code, name: `Press ${code}` };
     })(),
   );
-  await logIn(page, ADMIN, "/admin/integrations");
+  const asset = unique("MLD");
+  await post(request, token, "/api/v1/tools", { asset_number: asset, name: "Counted mould", cavity_count: 1 });
+  // Through the registry first, inside the app: the tool choice must not trip over the registry's cached pages.
+  await logIn(page, ADMIN, "/tools");
+  await expect(page.getByRole("heading", { name: "Tools", level: 1 })).toBeVisible();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Administration" }).click();
+  await page.getByRole("link", { name: "Integrations" }).click();
   await page.getByRole("button", { name: "Add OPC UA counter" }).click();
   const form = page.getByRole("form", { name: "Add OPC UA counter" });
   await form.getByLabel("Endpoint URL").fill("http://not-opc");
   await form.getByLabel("Node id").fill("ns=2;s=Shots");
+  await form.getByLabel("Counter", { exact: true }).selectOption("mould_lifetime_counter");
+  await expect(form.getByLabel("Tool").locator("option", { hasText: asset })).toHaveCount(1);
+  await form.getByLabel("Counter", { exact: true }).selectOption("machine_cycle_counter");
   await form.getByLabel("Machine").selectOption({ label: `${machine.code} — ${machine.name}` });
   await form.getByRole("button", { name: "Save" }).click();
   await expect(form.getByLabel("Endpoint URL")).toHaveAttribute("aria-invalid", "true");

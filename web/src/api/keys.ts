@@ -25,6 +25,8 @@ export const keys = {
   adminTemplates: ["adminTemplates"] as const,
   adminTemplate: (id: string, version: number | null) => ["adminTemplate", id, version] as const,
   opcuaSources: ["opcuaSources"] as const,
+  /** The first page of the registry as a plain list (choosing a tool for a counter). */
+  toolPicker: ["toolPicker"] as const,
   integrationEvents: (filter: object) => ["integrationEvents", filter] as const,
   // Dashboard.
   openDowntimes: ["openDowntimes"] as const,

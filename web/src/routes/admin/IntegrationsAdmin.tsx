@@ -145,7 +145,8 @@ function SourceForm({ source, onDone }: { source: OpcuaSource | null; onDone: ()
     toolId: source?.tool?.id ?? null,
   });
   const machines = useQuery({ queryKey: keys.machineOverview, queryFn: fetchMachineOverview });
-  const tools = useQuery({ queryKey: keys.tools(NO_FILTER), queryFn: () => fetchTools(NO_FILTER, null) });
+  // Not keys.tools(…): the registry list keeps infinite-query pages under those keys, a different shape.
+  const tools = useQuery({ queryKey: keys.toolPicker, queryFn: () => fetchTools(NO_FILTER, null) });
   const refresh = () => client.invalidateQueries({ queryKey: keys.opcuaSources });
   const save = useMutation({
     mutationFn: (input: SourceInput) => saveOpcuaSource(source?.id ?? null, input),
