@@ -234,4 +234,96 @@ forEachBackend("maintenance plans", (backend) => {
       { name: "Lubrication", status: "warning", remainingShots: 50, progress: 0.9 },
     ]);
   });
+  test("GraphQL maintenancePlans: the plant's plans in the asked states, most urgent first, with their tool or machine", async () => {
+    const { machines } = await createLineWithMachines(t, 1);
+    const tool = await newTool();
+    const plan = async (owner: string, input: Record<string, unknown>) =>
+      (await engineer.post(`/api/v1/${owner}/maintenance-plans`, { activity: "inspection", ...input })).body
+        .id as string;
+    const warning = await plan(`tools/${tool}`, { name: "Warn", interval_shots: 1000 });
+    const overdue = await plan(`tools/${tool}`, { name: "Over", interval_shots: 100 });
+    const quiet = await plan(`tools/${tool}`, { name: "Quiet", interval_shots: 1_000_000 });
+    const due = await plan(`machines/${machines[0].id}`, {
+      name: "Due",
+      interval_days: 10,
+      last_done_at: new Date(Date.now() - 10.5 * DAY).toISOString(),
+    });
+    const stopped = await plan(`tools/${tool}`, { name: "Stopped", interval_shots: 10, active: false });
+    await admin.post(`/api/v1/tools/${tool}/shots`, { count: 950 });
+
+    const ask = (variables: Record<string, unknown>, auth = t.adminAuth) =>
+      graphql(
+        t.app,
+        `
+          query ($status: [PlanStatus!], $first: Int) {
+            maintenancePlans(status: $status, first: $first) {
+              id
+              name
+              status
+              tool {
+                id
+              }
+              machine {
+                id
+              }
+            }
+          }
+        `,
+        variables,
+        auth,
+      );
+    const mine = (items: { id: string }[]) =>
+      items.filter((p) => [warning, overdue, quiet, due, stopped].includes(p.id)).map((p) => p.id);
+
+    const attention = await ask({});
+    assert.equal(attention.status, 200, JSON.stringify(attention.body));
+    const plans = attention.body.data!.maintenancePlans;
+    assert.deepEqual(mine(plans), [overdue, due, warning], "default: warning, due and overdue, most urgent first");
+    const statuses = plans.map((p: { status: string }) => p.status);
+    assert.deepEqual(
+      statuses,
+      [...statuses].sort(
+        (a: string, b: string) => ["overdue", "due", "warning"].indexOf(a) - ["overdue", "due", "warning"].indexOf(b),
+      ),
+      "ordered by urgency across the plant",
+    );
+    const byId = new Map(plans.map((p: { id: string }) => [p.id, p]));
+    assert.deepEqual(byId.get(overdue), {
+      id: overdue,
+      name: "Over",
+      status: "overdue",
+      tool: { id: tool },
+      machine: null,
+    });
+    assert.deepEqual(byId.get(due), {
+      id: due,
+      name: "Due",
+      status: "due",
+      tool: null,
+      machine: { id: machines[0].id },
+    });
+
+    assert.deepEqual(mine((await ask({ status: ["not_due"] })).body.data!.maintenancePlans), [quiet]);
+    assert.equal((await ask({ first: 1 })).body.data!.maintenancePlans.length, 1);
+
+    // Bad input: named at the field, no data.
+    for (const [variables, field] of [
+      [{ first: 0 }, "limit"],
+      [{ first: 501 }, "limit"],
+      [{ status: [] }, "status"],
+    ] as const) {
+      const res = await ask(variables);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(res.body));
+      assert.ok(
+        res.body.errors[0].extensions.details.some((d: { field: string }) => d.field === field),
+        JSON.stringify(res.body.errors),
+      );
+    }
+    const wrongType = await ask({ status: ["soon"] });
+    assert.ok(wrongType.body.errors?.length, "an unknown status is refused by the schema");
+    // Every role reads plans; without a session there is nothing.
+    const viewer = (await t.userWithRole("viewer")).auth;
+    assert.deepEqual(mine((await ask({}, viewer)).body.data!.maintenancePlans), [overdue, due, warning]);
+    assert.equal((await ask({}, {})).body.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+  });
 });

@@ -58,6 +58,8 @@ export function detailText(t: TFunction, detail: Detail): string {
       if (detail.message === "must not be empty") return t("errors.details.required");
       const least = /^must be at least (\d+)$/.exec(detail.message);
       if (least) return t("errors.details.atLeast", { min: least[1] });
+      const chars = /^must be at least (\d+) characters$/.exec(detail.message);
+      if (chars) return t("errors.details.atLeastChars", { min: chars[1] });
       if (detail.message === "must not be negative") return t("errors.details.notNegative");
       break;
     }

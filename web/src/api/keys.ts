@@ -18,6 +18,20 @@ export const keys = {
   toolHistory: (id: string) => ["toolHistory", id] as const,
   checklistTemplates: (appliesTo: string) => ["checklistTemplates", appliesTo] as const,
   maintenanceLog: (id: string) => ["maintenanceLog", id] as const,
+  // Administration.
+  userLists: ["users"] as const,
+  users: (filter: object) => ["users", filter] as const,
+  adminReasons: ["adminReasons"] as const,
+  adminTemplates: ["adminTemplates"] as const,
+  adminTemplate: (id: string, version: number | null) => ["adminTemplate", id, version] as const,
+  opcuaSources: ["opcuaSources"] as const,
+  /** The first page of the registry as a plain list (choosing a tool for a counter). */
+  toolPicker: ["toolPicker"] as const,
+  integrationEvents: (filter: object) => ["integrationEvents", filter] as const,
+  // Dashboard.
+  openDowntimes: ["openDowntimes"] as const,
+  attentionPlans: ["attentionPlans"] as const,
+  lineAvailability: (days: number) => ["lineAvailability", days] as const,
 };
 
 /** After a tool changed (shots, mount, status, a log): its page, its history and the registry list. */

@@ -28,6 +28,11 @@ const LADDER = {
   "tools:mount": "technician",
   "plant:write": "engineer",
   "tools:write": "engineer",
+  "catalog:write": "engineer",
+  "checklists:write": "engineer",
+  "users:read": "manager",
+  "users:write": "admin",
+  "settings:write": "admin",
 } as const satisfies Record<string, Role>;
 type Permission = keyof typeof LADDER;
 
@@ -58,6 +63,16 @@ export function abilities(user: UserAccess) {
     recordShots: allows(user, "shots:write"),
     /** Start, fill in, complete and sign maintenance logs (inspections). */
     writeMaintenance: allows(user, "maintenance:write"),
+    /** Edit downtime reasons (and failure codes). */
+    writeCatalog: allows(user, "catalog:write"),
+    /** Create and edit checklist templates. */
+    writeChecklists: allows(user, "checklists:write"),
+    /** See the user list. */
+    readUsers: allows(user, "users:read"),
+    /** Create users, change roles, deactivate, reset passwords. */
+    writeUsers: allows(user, "users:write"),
+    /** Integrations (OPC UA sources, inbound events) and settings. */
+    writeSettings: allows(user, "settings:write"),
   };
 }
 export type Abilities = ReturnType<typeof abilities>;

@@ -13,7 +13,7 @@ interface Props {
   onLogout: () => Promise<void>;
 }
 
-type NavKey = "home" | "plant" | "newLine" | "tools" | "newTool";
+type NavKey = "home" | "plant" | "newLine" | "tools" | "newTool" | "admin" | "scan";
 
 interface NavItem {
   to: string;
@@ -41,6 +41,12 @@ function navItems(user: Me): NavItem[] {
   if (can.writePlant) items.push({ to: "/plant/lines/new", label: "newLine" });
   items.push({ to: "/tools", label: "tools" });
   if (can.writeTools) items.push({ to: "/tools/new", label: "newTool" });
+  // Scanning a label works for everyone: it only opens pages the role can read anyway.
+  items.push({ to: "/scan", label: "scan" });
+  // Administration: shown when at least one of its sections is allowed (users, reasons, checklists, integrations).
+  if (can.readUsers || can.writeCatalog || can.writeChecklists || can.writeSettings) {
+    items.push({ to: "/admin", label: "admin" });
+  }
   return items;
 }
 

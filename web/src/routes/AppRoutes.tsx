@@ -17,6 +17,11 @@ const ToolsPage = lazy(() => import("./tools/ToolsPage").then((m) => ({ default:
 const NewToolPage = lazy(() => import("./tools/NewToolPage").then((m) => ({ default: m.NewToolPage })));
 const ImportToolsPage = lazy(() => import("./tools/ImportToolsPage").then((m) => ({ default: m.ImportToolsPage })));
 const ToolPage = lazy(() => import("./tools/ToolPage").then((m) => ({ default: m.ToolPage })));
+// Administration: one chunk for all its sections, loaded only by roles that open it.
+const AdminRoutes = lazy(() => import("./admin/AdminRoutes"));
+const DashboardPage = lazy(() => import("./dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
+// The scanner brings the QR decoder; it loads when someone taps "Scan".
+const ScanPage = lazy(() => import("./scan/ScanPage").then((m) => ({ default: m.ScanPage })));
 const InspectionPage = lazy(() => import("./inspections/InspectionPage").then((m) => ({ default: m.InspectionPage })));
 
 interface Props {
@@ -45,6 +50,9 @@ export function AppRoutes({ user, onLogout }: Props) {
             <Route path=":toolId" element={<ToolPage />} />
           </Route>
           <Route path="inspections/:logId" element={<InspectionPage />} />
+          <Route path="admin/*" element={<AdminRoutes />} />
+          <Route path="scan" element={<ScanPage />} />
+          <Route path="dashboard" element={<DashboardPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

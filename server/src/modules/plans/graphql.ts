@@ -7,7 +7,7 @@ import { PLAN_ACTIVITIES, type Plan } from "./service.ts";
 
 export function registerPlanGraphql(builder: Builder, refs: Refs) {
   const PlanActivity = builder.enumType("PlanActivity", { values: PLAN_ACTIVITIES });
-  builder.enumType("PlanStatus", { values: PLAN_STATUSES });
+  const PlanStatusEnum = builder.enumType("PlanStatus", { values: PLAN_STATUSES });
 
   const PlanType = builder.objectRef<Plan>("MaintenancePlan").implement({
     fields: (t) => ({
@@ -31,6 +31,24 @@ export function registerPlanGraphql(builder: Builder, refs: Refs) {
       progress: t.exposeFloat("progress"),
       createdAt: t.string({ resolve: (p) => p.created_at }),
       updatedAt: t.string({ resolve: (p) => p.updated_at }),
+      tool: t.field({
+        type: refs.Tool,
+        nullable: true,
+        resolve: (p, _a, context) =>
+          p.tool_id
+            ? loader(context, "tool", (ids) => context.services.tools.byIds(context.ctx, ids)).load(p.tool_id)
+            : null,
+      }),
+      machine: t.field({
+        type: refs.Machine,
+        nullable: true,
+        resolve: (p, _a, context) =>
+          p.machine_id
+            ? loader(context, "machine", (ids) => context.services.plant.machinesByIds(context.ctx, ids)).load(
+                p.machine_id,
+              )
+            : null,
+      }),
     }),
   });
 
@@ -79,6 +97,14 @@ export function registerPlanGraphql(builder: Builder, refs: Refs) {
   });
 
   builder.queryFields((t) => ({
+    maintenancePlans: t.field({
+      type: [PlanType],
+      description:
+        "Active plans of all tools and machines in the given states (default warning, due, overdue), most urgent first; at most `first` (default 100, max 500)",
+      args: { status: t.arg({ type: [PlanStatusEnum] }), first: t.arg.int() },
+      resolve: (_root, { status, first }, { ctx, services }) =>
+        services.plans.attention(ctx, withoutNulls({ status, limit: first })),
+    }),
     maintenancePlan: t.field({
       type: PlanType,
       args: { id: t.arg.id({ required: true }) },

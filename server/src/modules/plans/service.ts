@@ -10,7 +10,7 @@ import { checklistsRepo } from "../checklists/repo.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { toolsRepo } from "../tools/repo.ts";
 import { plansRepo, type PlanRow } from "./repo.ts";
-import { planState, RATE_WINDOW_DAYS, type PlanState, type PlanStatus } from "./status.ts";
+import { PLAN_STATUSES, planState, RATE_WINDOW_DAYS, type PlanState, type PlanStatus } from "./status.ts";
 
 export const PLAN_ACTIVITIES = ["inspection", "cleaning", "lubrication", "overhaul", "calibration", "other"] as const;
 const DAY_MS = 86_400_000;
@@ -47,6 +47,12 @@ export const updatePlanSchema = z.strictObject({
   active: planFields.active.optional(),
 });
 export const listPlansSchema = z.strictObject({ include_inactive: booleanQuery.default(false) });
+/** Plans across the plant in the given states, most urgent first (the dashboard). */
+export const attentionSchema = z.strictObject({
+  status: z.array(z.enum(PLAN_STATUSES)).min(1).max(PLAN_STATUSES.length).optional(),
+  limit: z.number().int().min(1, "must be at least 1").max(500, "must be at most 500").default(100),
+});
+const URGENCY: Record<PlanStatus, number> = { overdue: 0, due: 1, warning: 2, not_due: 3 };
 export const resetPlanSchema = z.strictObject({ done_at: dateTimeInput.optional() });
 
 export type PlanOwner = { tool_id: string } | { machine_id: string };
@@ -111,6 +117,23 @@ export class PlanService {
     const rows = await plansRepo.listFor(this.#db.kysely, {}, false);
     for (const plan of await this.#withState(this.#db.kysely, rows)) counts[plan.status]++;
     return counts;
+  }
+
+  /**
+   * Active plans of every tool and machine whose status is one of `status` (default: warning,
+   * due, overdue), most urgent first (overdue, due, warning; further through the interval first).
+   * The state is computed, not stored, so every active plan is evaluated: the same work as
+   * /metrics' plan gauge.
+   */
+  async attention(ctx: RequestContext, input: unknown): Promise<Plan[]> {
+    authorize(ctx, "plant:read");
+    const { status, limit } = parseInput(attentionSchema, input);
+    const wanted = new Set<PlanStatus>(status ?? ["warning", "due", "overdue"]);
+    const rows = await plansRepo.listFor(this.#db.kysely, {}, false);
+    return (await this.#withState(this.#db.kysely, rows))
+      .filter((plan) => wanted.has(plan.status))
+      .sort((a, b) => URGENCY[a.status] - URGENCY[b.status] || b.progress - a.progress || a.id.localeCompare(b.id))
+      .slice(0, limit);
   }
 
   /** Active plans of many tools at once (GraphQL `Tool.maintenancePlans`). */

@@ -9,6 +9,7 @@ import { MachineStatusBadge } from "../../components/Badge";
 import { Button } from "../../components/Button";
 import { DownFor } from "../../components/DownFor";
 import { ErrorNotice, Loading } from "../../components/Feedback";
+import { LabelButton } from "../../components/qr/LabelButton";
 import { KpiPanel } from "../../components/KpiPanel";
 import { Breadcrumbs } from "../../components/Page";
 import { StartInspection } from "../inspections/StartInspection";
@@ -60,6 +61,9 @@ function MachineView({ machineId }: { machineId: string }) {
           {machine.code} — {machine.name}
         </h1>
         <MachineStatusBadge status={machine.status} large testId="machine-status" />
+        <div className="ml-auto">
+          <LabelButton code={machine.code} name={machine.name} path={`/plant/machines/${machine.id}`} />
+        </div>
       </div>
       {ongoing && (
         <p className="mt-2 text-lg text-red-800 dark:text-red-200" data-testid="current-downtime">

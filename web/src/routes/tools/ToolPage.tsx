@@ -7,6 +7,7 @@ import { fetchTool, type Tool } from "../../api/tools";
 import { useAbilities } from "../../auth/user";
 import { ToolStatusBadge } from "../../components/Badge";
 import { ErrorNotice, Loading } from "../../components/Feedback";
+import { LabelButton } from "../../components/qr/LabelButton";
 import { Breadcrumbs } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 import { StartInspection } from "../inspections/StartInspection";
@@ -48,6 +49,9 @@ function ToolView({ toolId }: { toolId: string }) {
           {tool.assetNumber} — {tool.name}
         </h1>
         <ToolStatusBadge status={tool.status} large testId="tool-status" />
+        <div className="ml-auto">
+          <LabelButton code={tool.assetNumber} name={tool.name} path={`/tools/${tool.id}`} />
+        </div>
       </div>
 
       <div className="mt-6 grid gap-4 lg:grid-cols-2">
