@@ -30,12 +30,14 @@ function isPublic(method: string, url: string): boolean {
 /** Writes every signed-in user may make on their own behalf. */
 const SELF_SERVICE = new Set([
   "POST /api/v1/auth/logout",
+  "POST /api/v1/me/password",
   "POST /api/v1/notifications/:id/read",
   "POST /api/v1/notifications/read-all",
   "PATCH /api/v1/notifications/preferences",
 ]);
 const SELF_SERVICE_MUTATIONS = new Set([
   "logout",
+  "changePassword",
   "markNotificationRead",
   "markAllNotificationsRead",
   "updateNotificationPreferences",

@@ -71,7 +71,7 @@ forEachBackend("retention", (backend) => {
     const byKind = Object.fromEntries(rules.body.items.map((r: { kind: string }) => [r.kind, r]));
     assert.equal(byKind.integration_events.keep_days, 30);
     assert.equal(byKind.audit_log.keep_days, null);
-    assert.equal(byKind.notifications.available, false); // no notifications table in this installation
+    assert.equal(byKind.notifications.available, true); // the notifications table exists (issue 6)
 
     const before = await auditCount(runtime, "retention.rule");
     for (const [kind, body, status] of [
@@ -157,11 +157,33 @@ forEachBackend("retention", (backend) => {
       .insertInto("job_runs")
       .values([run(ago(200), "ok"), run(ago(61), "failed"), run(ago(300), "running"), run(ago(1), "ok")])
       .execute();
-    // a notifications table appears (another module) with 2 old rows and 1 new
-    await sql`create table notifications (id text primary key, created_at ${sql.raw(backend === "postgres" ? "timestamptz" : "text")} not null)`.execute(
-      db,
-    );
-    await sql`insert into notifications values ('n1', ${ago(400)}), ('n2', ${ago(200)}), ('n3', ${ago(1)})`.execute(db);
+    // notifications (issue 6): 2 old rows and 1 new
+    const adminId = (
+      await db.selectFrom("users").select("id").where("username", "=", "admin").executeTakeFirstOrThrow()
+    ).id;
+    await db
+      .insertInto("notifications")
+      .values(
+        (
+          [
+            ["n1", 400],
+            ["n2", 200],
+            ["n3", 1],
+          ] as const
+        ).map(([id, days]) => ({
+          id,
+          user_id: adminId,
+          kind: "assigned",
+          title: "An action for you",
+          body: null,
+          entity_type: null,
+          entity_id: null,
+          dedupe_key: null,
+          read_at: null,
+          created_at: ago(days),
+        })),
+      )
+      .execute();
     // soft-deleted downtimes: one deleted 40 days ago, one deleted today
     const line = await api.post("/api/v1/lines", { code: "R1", name: "R1" });
     const machine = await api.post("/api/v1/machines", { line_id: line.body.id, code: "RM1", name: "RM1" });
@@ -266,8 +288,14 @@ forEachBackend("retention", (backend) => {
     }
   });
 
-  test("the scheduler carries the retention, integration-event and backup jobs", () => {
+  test("the scheduler carries the retention, integration-event, backup, plan-check and reminder jobs", () => {
     const names = runtime.scheduler.jobs().map((j) => j.name);
-    assert.deepEqual(names.sort(), ["integration-events-cleanup", "nightly-backup", "retention-purge"]);
+    assert.deepEqual(names.sort(), [
+      "action-reminders",
+      "integration-events-cleanup",
+      "nightly-backup",
+      "plan-checks",
+      "retention-purge",
+    ]);
   });
 });

@@ -15,7 +15,7 @@ test("an admin creates a user, changes its role, resets its password and deactiv
   await form.getByLabel("Password").fill("short");
   await form.getByRole("button", { name: "Create user" }).click();
   await expect(form.getByLabel("Username")).toHaveAttribute("aria-invalid", "true");
-  await expect(form.getByTestId("field-error")).toHaveText(["At least 3 characters.", "At least 8 characters."]);
+  await expect(form.getByTestId("field-error")).toHaveText(["At least 3 characters.", "At least 12 characters."]);
 
   await form.getByLabel("Username").fill(username);
   await form.getByLabel("Full name").fill("Anna Nowak");

@@ -51,6 +51,11 @@ export function detailText(t: TFunction, detail: Detail): string {
       return t("errors.details.retired");
     case "required_step_missing":
       return t("errors.details.requiredStep");
+    case "password_too_short": {
+      const chars = /^must be at least (\d+) characters$/.exec(detail.message);
+      if (chars) return t("errors.details.atLeastChars", { min: chars[1] });
+      break;
+    }
     case "invalid_format":
       if (/letters, digits/.test(detail.message)) return t("errors.details.codeFormat");
       break;

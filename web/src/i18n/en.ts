@@ -407,7 +407,7 @@ export const en = {
       role: "Role",
       roleOf: "Role of {{username}}",
       password: "Password",
-      passwordHint: "At least 8 characters.",
+      passwordHint: "At least 12 characters, not a common password.",
       newPassword: "New password",
       setPassword: "Set password",
       passwordReset: "Password changed. The user's sessions have ended.",

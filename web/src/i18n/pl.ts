@@ -405,7 +405,7 @@ export const pl: Messages = {
       role: "Rola",
       roleOf: "Rola użytkownika {{username}}",
       password: "Hasło",
-      passwordHint: "Co najmniej 8 znaków.",
+      passwordHint: "Co najmniej 12 znaków, nie popularne hasło.",
       newPassword: "Nowe hasło",
       setPassword: "Ustaw hasło",
       passwordReset: "Hasło zmienione. Sesje użytkownika zostały zakończone.",

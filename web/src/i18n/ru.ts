@@ -404,7 +404,7 @@ export const ru: Messages = {
       role: "Роль",
       roleOf: "Роль пользователя {{username}}",
       password: "Пароль",
-      passwordHint: "Не менее 8 символов.",
+      passwordHint: "Не менее 12 символов, не распространённый пароль.",
       newPassword: "Новый пароль",
       setPassword: "Задать пароль",
       passwordReset: "Пароль изменён. Сеансы пользователя завершены.",
