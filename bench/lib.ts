@@ -77,6 +77,8 @@ export async function dropPgSchema(url: string, schema: string): Promise<void> {
   await client.connect();
   try {
     await client.query(`drop schema if exists "${schema}" cascade`);
+    // pg-boss keeps the job tables of a HOM schema in a schema of their own (server/src/jobs).
+    await client.query(`drop schema if exists "${schema}_jobs" cascade`);
   } finally {
     await client.end();
   }
