@@ -2,7 +2,6 @@ import { z } from "zod";
 import { authorize, type RequestContext } from "../../access/context.ts";
 import { can } from "../../access/permissions.ts";
 import { transaction, type Db, type Queryable, type Tx } from "../../db/index.ts";
-import { isUniqueViolation } from "../../db/errors.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool } from "../../db/schema.ts";
 import { AppError, conflict, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
@@ -20,6 +19,7 @@ import {
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import type { NotificationService } from "../notifications/service.ts";
 import { machinesRepo } from "../plant/repo.ts";
+import { insertUnique } from "../plant/service.ts";
 import { toolsRepo } from "../tools/repo.ts";
 import { failureCodesRepo, failureReportsRepo, type FailureCodeRow, type FailureReportRow } from "./repo.ts";
 
@@ -181,26 +181,28 @@ export class FailureService {
   async createCode(ctx: RequestContext, input: unknown): Promise<FailureCode> {
     authorize(ctx, "catalog:write");
     const fields = parseInput(createCodeSchema, input);
-    return uniqueCode(() =>
-      transaction(this.#db, async (trx) => {
-        const now = new Date().toISOString();
-        const row = {
-          id: newId(),
-          ...fields,
-          description: fields.description ?? null,
-          created_at: now,
-          updated_at: now,
-        };
-        await failureCodesRepo.insert(trx, row);
-        const created = publicCode((await failureCodesRepo.findById(trx, row.id))!);
-        await this.#audit.record(trx, ctx, {
-          action: "failure_code.create",
-          entity_type: "failure_code",
-          entity_id: row.id,
-          changes: diff(null, created),
-        });
-        return created;
-      }),
+    return insertUnique(
+      () =>
+        transaction(this.#db, async (trx) => {
+          const now = new Date().toISOString();
+          const row = {
+            id: newId(),
+            ...fields,
+            description: fields.description ?? null,
+            created_at: now,
+            updated_at: now,
+          };
+          await failureCodesRepo.insert(trx, row);
+          const created = publicCode((await failureCodesRepo.findById(trx, row.id))!);
+          await this.#audit.record(trx, ctx, {
+            action: "failure_code.create",
+            entity_type: "failure_code",
+            entity_id: row.id,
+            changes: diff(null, created),
+          });
+          return created;
+        }),
+      "Failure",
     );
   }
 
@@ -208,20 +210,22 @@ export class FailureService {
   async updateCode(ctx: RequestContext, id: string, input: unknown): Promise<FailureCode> {
     authorize(ctx, "catalog:write");
     const patch = parseInput(updateCodeSchema, input);
-    return uniqueCode(() =>
-      transaction(this.#db, async (trx) => {
-        const before = await failureCodesRepo.findById(trx, id);
-        if (!before) throw notFound("Failure code");
-        await failureCodesRepo.update(trx, id, { ...patch, updated_at: new Date().toISOString() });
-        const after = publicCode((await failureCodesRepo.findById(trx, id))!);
-        await this.#audit.record(trx, ctx, {
-          action: "failure_code.update",
-          entity_type: "failure_code",
-          entity_id: id,
-          changes: updateDiff(publicCode(before), after),
-        });
-        return after;
-      }),
+    return insertUnique(
+      () =>
+        transaction(this.#db, async (trx) => {
+          const before = await failureCodesRepo.findById(trx, id);
+          if (!before) throw notFound("Failure code");
+          await failureCodesRepo.update(trx, id, { ...patch, updated_at: new Date().toISOString() });
+          const after = publicCode((await failureCodesRepo.findById(trx, id))!);
+          await this.#audit.record(trx, ctx, {
+            action: "failure_code.update",
+            entity_type: "failure_code",
+            entity_id: id,
+            changes: updateDiff(publicCode(before), after),
+          });
+          return after;
+        }),
+      "Failure",
     );
   }
 
@@ -488,19 +492,6 @@ function checkReport(report: {
     }
   }
   if (details.length > 0) throw validationFailed(details);
-}
-
-async function uniqueCode<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw conflict("This failure code is already in use", [
-        { field: "code", message: "already in use", code: "duplicate" },
-      ]);
-    }
-    throw error;
-  }
 }
 
 export function publicCode(row: FailureCodeRow): FailureCode {

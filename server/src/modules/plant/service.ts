@@ -314,9 +314,9 @@ function requireRetirePermission(ctx: RequestContext): void {
 }
 
 /** Runs a write whose only unique key besides the id is `code`: a clash is a 409 on that field. */
-export async function insertUnique(write: () => Promise<void>, what: string): Promise<void> {
+export async function insertUnique<T>(write: () => Promise<T>, what: string): Promise<T> {
   try {
-    await write();
+    return await write();
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw conflict(`${what} code is already in use`, [
