@@ -74,6 +74,13 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: LOG_REDACT },
     bodyLimit: config.bodyLimitBytes,
+    // Slow clients (a socket trickling its headers or body) are cut off with a 408 rather than
+    // holding a connection open; Node checks the deadlines every `connectionsCheckingInterval`.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    } as never,
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {

@@ -65,6 +65,7 @@ forEachBackend("Fuzzing every operation", (backend) => {
   const auth = new Map<Actor, Record<string, string>>();
   let operations: Operation[] = [];
   const found: string[] = [];
+  let seededTool = "";
 
   const relogin = async (role: (typeof ROLES)[number]) => {
     const user = users.get(role)!;
@@ -111,6 +112,7 @@ forEachBackend("Fuzzing every operation", (backend) => {
       "tool",
       await api.post("/api/v1/tools", { asset_number: "FZ-1", name: "Fuzz mould", cavity_count: 4 }),
     );
+    seededTool = tool.id;
     ok("mount", await api.post(`/api/v1/tools/${tool.id}/mount`, { machine_id: machines[0].id }));
     await api.post(`/api/v1/tools/${tool.id}/shots`, { count: 100 });
     ok(
@@ -455,6 +457,93 @@ forEachBackend("Fuzzing every operation", (backend) => {
       numRuns: settings.runs * 20,
       endOnFailure: !settings.long,
     });
+  });
+
+  test("regressions: inputs the fuzzer found answering 5xx now get a clear 4xx", async () => {
+    const admin = { ...auth.get("admin")!, "content-type": "application/json" };
+    const tool = seededTool;
+    const cases: { name: string; url: string; method?: string; payload?: string; status: number; field?: string }[] = [
+      // A plan whose forecast lies past the year 9999 (Date#toISOString threw).
+      {
+        name: "huge shot interval",
+        url: `/api/v1/tools/${tool}/maintenance-plans`,
+        method: "POST",
+        payload: JSON.stringify({ name: "Far", activity: "inspection", interval_shots: 714137291 }),
+        status: 201,
+      },
+      // NUL characters: PostgreSQL's text refuses them (a 500 from the driver).
+      { name: "NUL in an id", url: "/api/v1/maintenance-logs/%00", status: 422, field: "id" },
+      { name: "NUL in a query string", url: "/api/v1/tools?q=%00", status: 422, field: "q" },
+      {
+        name: "NUL in a body",
+        url: "/api/v1/lines",
+        method: "POST",
+        payload: JSON.stringify({ code: "L\u0000", name: "x" }),
+        status: 422,
+        field: "code",
+      },
+      // The router's own refusals, now in the error shape.
+      { name: "overlong id", url: `/api/v1/tools/${"x".repeat(150)}`, status: 414, field: "(path)" },
+      { name: "bad percent-encoding", url: "/api/v1/tools/%zz", status: 400, field: "(path)" },
+      // GraphQL envelopes and variables mercurius or graphql-js threw on.
+      { name: "GraphQL body null", url: "/graphql", method: "POST", payload: "null", status: 400, field: "(body)" },
+      {
+        name: "GraphQL query not a string",
+        url: "/graphql",
+        method: "POST",
+        payload: '{"query":0}',
+        status: 400,
+        field: "query",
+      },
+      {
+        name: "GraphQL query as a JSON AST",
+        url: "/graphql",
+        method: "POST",
+        payload: JSON.stringify({ query: '{"kind":"Document","definitions":[{}]}' }),
+        status: 400,
+        field: "query",
+      },
+      {
+        name: "GraphQL variables not an object",
+        url: "/graphql",
+        method: "POST",
+        payload: JSON.stringify({ query: "{ me { id } }", variables: 5 }),
+        status: 400,
+        field: "variables",
+      },
+      {
+        name: "GraphQL variable of the wrong type",
+        url: "/graphql",
+        method: "POST",
+        payload: JSON.stringify({ query: "query($id: ID!) { tool(id: $id) { id } }", variables: { id: true } }),
+        status: 400,
+        field: "id",
+      },
+      {
+        name: "GraphQL GET with an unknown operation name",
+        url: "/graphql?query=%7B%20me%20%7B%20id%20%7D%20%7D&operationName=nope",
+        status: 400,
+        field: "operationName",
+      },
+    ];
+    const problems: string[] = [];
+    for (const c of cases) {
+      const res = await t.app.inject({
+        method: (c.method ?? "GET") as "GET",
+        url: c.url,
+        headers: admin,
+        payload: c.payload,
+      });
+      if (res.statusCode !== c.status) problems.push(`${c.name}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      if (c.field) {
+        const body = res.json();
+        const details = body.error?.details ?? body.errors?.[0]?.extensions?.details ?? [];
+        if (!details.some((d: { field: string }) => d.field === c.field)) {
+          problems.push(`${c.name}: no detail for ${c.field}: ${res.body.slice(0, 300)}`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
   });
 
   function checkGraphql(name: string, res: LightMyRequestResponse): string[] {
