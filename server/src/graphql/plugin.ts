@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { getOperationAST, GraphQLError, parse } from "graphql";
 import mercurius from "mercurius";
 import type { Config } from "../config.ts";
-import { isNulInTextError } from "../db/errors.ts";
+import { isKnownInfrastructureError } from "../db/errors.ts";
 import { AppError, graphqlCode } from "../errors.ts";
 import { registerActionGraphql } from "../modules/actions/graphql.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
@@ -76,10 +76,10 @@ function formatError(error: GraphQLError, log: FastifyInstance["log"]) {
   const original = error.originalError;
   let extensions: Record<string, unknown>;
   let message = error.message;
-  if (original instanceof AppError || (original && "statusCode" in original) || isNulInTextError(original)) {
+  if (original instanceof AppError || (original && "statusCode" in original) || isKnownInfrastructureError(original)) {
     const appError = toAppError(original);
     if (appError.status >= 500) log.error({ err: original }, "graphql resolver failed");
-    message = appError.status >= 500 ? "Internal error" : appError.message;
+    message = appError.status >= 500 && appError.code === "INTERNAL" ? "Internal error" : appError.message;
     extensions = {
       code: graphqlCode(appError.status),
       // The REST code where it says more than the status (PASSWORD_CHANGE_REQUIRED, ACCOUNT_LOCKED …).

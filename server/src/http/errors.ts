@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isNulInTextError } from "../db/errors.ts";
+import { isDatabaseBusy, isNulInTextError, isStorageFull } from "../db/errors.ts";
 import { AppError } from "../errors.ts";
 import { nulDetail } from "../validate.ts";
 
@@ -32,6 +32,22 @@ export function toAppError(error: unknown): AppError {
       return new AppError(414, "URI_TOO_LONG", "A path parameter is too long", [
         { field: "(path)", message: `at most ${MAX_PARAM_LENGTH} characters per path parameter`, code: "too_big" },
       ]);
+  }
+  if (isDatabaseBusy(error)) {
+    return new AppError(
+      503,
+      "DATABASE_BUSY",
+      "The database is busy with another writer; nothing was saved. Try again in a moment.",
+      [],
+      { "retry-after": "2" },
+    );
+  }
+  if (isStorageFull(error)) {
+    return new AppError(
+      507,
+      "INSUFFICIENT_STORAGE",
+      "The server's storage is full; nothing was saved. Tell your administrator.",
+    );
   }
   if (isNulInTextError(error)) {
     return new AppError(422, "VALIDATION_FAILED", "Validation failed", [nulDetail("(input)")]);
