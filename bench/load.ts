@@ -47,7 +47,7 @@ const o = {
   machines: Number(values.machines),
   machineIntervalMs: Number(values["machine-interval-ms"]),
   port: Number(values.port),
-  backend: (values.postgres ? "postgres" : "sqlite") as "sqlite" | "postgres",
+  backend: values.postgres ? "postgres" : "sqlite",
   mqtt: !values["no-mqtt"],
 };
 const MQTT_URL = process.env.HOM_BENCH_MQTT_URL ?? "mqtt://127.0.0.1:1883";

@@ -80,7 +80,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     http: {
       headersTimeout: config.headersTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
-    } as never,
+    },
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
@@ -89,7 +89,9 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
     },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's refusals (bad percent-encoding, an overlong id) in the one error shape, not Fastify's.
-    frameworkErrors: (error, _request, reply) => sendError(reply, toAppError(error)),
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, toAppError(error));
+    },
     forceCloseConnections: "idle",
     return503OnClosing: true,
     // With a certificate HOM speaks HTTP/2 and, for older clients and tools, HTTP/1.1 on the same port.

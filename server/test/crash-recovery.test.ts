@@ -32,10 +32,10 @@ async function startHom(env: Record<string, string>): Promise<Hom> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  proc.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  proc.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`HOM did not start:\n${output}`)), 30_000);
-    proc.stdout!.on("data", (chunk: Buffer) => {
+    proc.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match) {
@@ -307,7 +307,7 @@ forEachBackend("Crash recovery: the database or the disk cannot take a write", (
           body: JSON.stringify({ query: `mutation { createLine(input: { code: "LK-2", name: "g" }) { id } }` }),
         }).then((r) => r.json() as Promise<{ errors?: { message: string; extensions?: { code?: string } }[] }>);
         assert.equal(gql.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(gql));
-        assert.match(gql.errors![0].message, /busy/);
+        assert.match(gql.errors[0].message, /busy/);
       } finally {
         other.exec("ROLLBACK");
         other.close();
@@ -422,8 +422,8 @@ forEachBackend("Crash recovery: the database or the disk cannot take a write", (
             .join("\n")
             .slice(0, 1500)}`,
         );
-        assert.equal(result!.body.error.code, "INSUFFICIENT_STORAGE");
-        assert.doesNotMatch(result!.text, /SQLITE|at |\.ts:/);
+        assert.equal(result.body.error.code, "INSUFFICIENT_STORAGE");
+        assert.doesNotMatch(result.text, /SQLITE|at |\.ts:/);
         assert.equal((await call(hom, "GET", "/api/v1/lines?limit=1", token2)).status, 200, "reads go on");
         assert.equal((await call(hom, "GET", "/api/v1/audit/verify", token2)).body.ok, true);
       }
