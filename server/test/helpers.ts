@@ -95,7 +95,7 @@ export async function createTestApp(backend: Backend, overrides: Record<string, 
   const testEnv = await createTestEnv(backend, overrides);
   const runtime = await startRuntime(testEnv.config);
   await runtime.services.users.bootstrapAdmin(systemContext(), testEnv.config.adminPassword);
-  const app = await buildApp(runtime, { logger: process.env.DEBUG_LOG ? { level: "error" } : false });
+  const app = await buildApp(runtime, { logger: false });
   await app.ready();
 
   const login = async (username: string, password: string) => {
