@@ -10,13 +10,17 @@ import type { Runtime } from "../src/runtime.ts";
 
 // --- run settings ----------------------------------------------------------------------------
 
-/** `npm test` runs a fixed-seed corpus; `npm run fuzz` sets HOM_FUZZ_RUNS (and a random seed). */
-export function fuzzSettings(): { seed: number; runs: number; long: boolean } {
+/**
+ * `npm test` runs a fixed-seed corpus: 12 runs per operation on SQLite, 8 on PostgreSQL (where the
+ * fingerprint query, twice per request, costs most), to stay under a minute per backend on a busy
+ * 2-core machine. `npm run fuzz` sets HOM_FUZZ_RUNS (and a random seed unless HOM_FUZZ_SEED is set).
+ */
+export function fuzzSettings(backend: "sqlite" | "postgres"): { seed: number; runs: number; long: boolean } {
   const runsEnv = process.env.HOM_FUZZ_RUNS;
   const seedEnv = process.env.HOM_FUZZ_SEED;
   const long = runsEnv !== undefined;
   const seed = seedEnv !== undefined ? Number(seedEnv) : long ? Date.now() % 2 ** 31 : 20261122;
-  return { seed, runs: long ? Math.max(1, Number(runsEnv)) : 12, long };
+  return { seed, runs: long ? Math.max(1, Number(runsEnv)) : backend === "postgres" ? 8 : 12, long };
 }
 
 // --- JSON schema → arbitrary -------------------------------------------------------------------

@@ -32,7 +32,6 @@ import { createLineWithMachines, createTestApp, forEachBackend, restClient, type
  * (HOM_FUZZ_RUNS, HOM_FUZZ_SEED; a failure prints the seed and path that replay it).
  */
 
-const settings = fuzzSettings();
 const MISSING_ID = "00000000-0000-7000-8000-000000000000";
 
 /** Refusals that are recorded on purpose, so the stored data may change although the answer is 4xx. */
@@ -58,6 +57,7 @@ const ROLES = ["viewer", "operator", "technician", "engineer", "manager", "admin
 type Actor = (typeof ROLES)[number] | "anonymous" | "garbage";
 
 forEachBackend("Fuzzing every operation", (backend) => {
+  const settings = fuzzSettings(backend);
   let t: TestApp;
   let fingerprint: Fingerprinter;
   const pool: string[] = [];
