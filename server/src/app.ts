@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { AppError } from "./errors.ts";
+import { AppError, validationFailed } from "./errors.ts";
 import { registerGraphql } from "./graphql/plugin.ts";
 import { registerAuthentication } from "./http/auth-hook.ts";
-import { registerErrorHandling } from "./http/errors.ts";
+import { fieldWithNul, nulDetail } from "./validate.ts";
+import { MAX_PARAM_LENGTH, registerErrorHandling, sendError, toAppError } from "./http/errors.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerMetrics } from "./http/metrics.ts";
 import { registerOpenApi } from "./http/openapi.ts";
@@ -73,11 +74,23 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: LOG_REDACT },
     bodyLimit: config.bodyLimitBytes,
+    // Slow clients (a socket trickling its headers or body) are cut off with a 408 rather than
+    // holding a connection open; Node checks the deadlines every `connectionsCheckingInterval`.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    },
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : newId();
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's refusals (bad percent-encoding, an overlong id) in the one error shape, not Fastify's.
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, toAppError(error));
     },
     forceCloseConnections: "idle",
     return503OnClosing: true,
@@ -101,6 +114,12 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   });
 
   registerErrorHandling(app);
+  // Path parameters reach lookups without a schema: a NUL character (refused by PostgreSQL's text)
+  // is named here, as the services name it in bodies and query strings (validate.ts).
+  app.addHook("preValidation", async (request) => {
+    const field = fieldWithNul(request.params);
+    if (field !== undefined) throw validationFailed([nulDetail(field)]);
+  });
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });

@@ -146,6 +146,8 @@ const envSchema = z.object({
     }),
   HOM_TRUST_PROXY: bool(false),
   HOM_BODY_LIMIT_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
+  HOM_HEADERS_TIMEOUT_MS: int(15_000, 100, 600_000),
+  HOM_REQUEST_TIMEOUT_MS: int(120_000, 100, 3_600_000),
   HOM_GRAPHQL_MAX_DEPTH: int(10, 2, 50),
   HOM_GRAPHQL_MAX_COST: int(5000, 10, 1_000_000),
   HOM_OPCUA: bool(true),
@@ -235,6 +237,10 @@ export interface Config {
   corsOrigins: string[];
   trustProxy: boolean;
   bodyLimitBytes: number;
+  /** A client must have sent all its headers within this time (slow-header attacks), … */
+  headersTimeoutMs: number;
+  /** … and its whole request, body included, within this one (photo uploads on a slow Wi-Fi). */
+  requestTimeoutMs: number;
   graphqlMaxDepth: number;
   graphqlMaxCost: number;
   storage: StorageConfig;
@@ -315,6 +321,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
     corsOrigins: env.HOM_CORS_ORIGINS,
     trustProxy: env.HOM_TRUST_PROXY,
     bodyLimitBytes: env.HOM_BODY_LIMIT_BYTES,
+    headersTimeoutMs: Math.min(env.HOM_HEADERS_TIMEOUT_MS, env.HOM_REQUEST_TIMEOUT_MS),
+    requestTimeoutMs: env.HOM_REQUEST_TIMEOUT_MS,
     graphqlMaxDepth: env.HOM_GRAPHQL_MAX_DEPTH,
     graphqlMaxCost: env.HOM_GRAPHQL_MAX_COST,
     storage:

@@ -73,5 +73,7 @@ export function graphqlCode(status: number): string {
   if (status === 409) return "CONFLICT";
   if (status === 429) return "RATE_LIMITED";
   if (status >= 400 && status < 500) return "BAD_USER_INPUT";
+  if (status === 503) return "SERVICE_UNAVAILABLE";
+  if (status === 507) return "INSUFFICIENT_STORAGE";
   return "INTERNAL_SERVER_ERROR";
 }

@@ -1,11 +1,38 @@
 import { z } from "zod";
-import { fromZodError } from "./errors.ts";
+import { fromZodError, validationFailed, type ErrorDetail } from "./errors.ts";
 
 /** Parses input with a zod schema; a failure becomes a 422 with field-level details. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const nul = fieldWithNul(input);
+  if (nul !== undefined) throw validationFailed([nulDetail(nul)]);
   const result = schema.safeParse(input ?? {});
   if (!result.success) throw fromZodError(result.error);
   return result.data;
+}
+
+/** PostgreSQL's text refuses NUL characters (and no field of HOM needs one): found before any SQL runs. */
+export function nulDetail(field: string): ErrorDetail {
+  return { field, message: "must not contain NUL characters (\\u0000)", code: "invalid_characters" };
+}
+
+/** The path of the first string (or key) with a NUL character in an input, if any. */
+export function fieldWithNul(input: unknown, path = "", depth = 0): string | undefined {
+  if (typeof input === "string") return input.includes("\u0000") ? path || "(input)" : undefined;
+  if (input === null || typeof input !== "object" || depth > 20) return undefined;
+  if (Array.isArray(input)) {
+    for (let i = 0; i < input.length; i++) {
+      const found = fieldWithNul(input[i], path ? `${path}.${i}` : String(i), depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, value] of Object.entries(input)) {
+    const field = path ? `${path}.${key}` : key;
+    if (key.includes("\u0000")) return field;
+    const found = fieldWithNul(value, field, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /**

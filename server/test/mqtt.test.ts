@@ -543,6 +543,8 @@ forEachBackend("mqtt feed", (backend) => {
           .where("id", "=", toolId)
           .executeTakeFirstOrThrow();
         assert.equal(Number(tool.lifetime_shots), expected);
+        const chain = await reader.services.audit.verify();
+        assert.equal(chain.ok, true, `audit chain after the kill: ${JSON.stringify(chain)}`);
         const duplicates = await reader.db.kysely
           .selectFrom("integration_events")
           .select((eb) => eb.fn.countAll<number>().as("n"))

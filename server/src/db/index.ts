@@ -54,6 +54,17 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
   const database = {
     close: () => raw.close(),
     prepare(query: string) {
+      // SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR,
+      // SQLITE_BUSY in a commit). Kysely's ROLLBACK would then fail ("no transaction is active")
+      // and hide the error that matters: a rollback with nothing to undo does nothing.
+      if (query === "rollback" && !raw.inTransaction) {
+        return {
+          reader: false,
+          all: () => [],
+          run: () => ({ changes: 0, lastInsertRowid: 0 }),
+          iterate: () => [][Symbol.iterator](),
+        };
+      }
       const statement = prepared(query);
       return {
         reader: statement.reader,

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from "fastify";
-import type { GraphQLError } from "graphql";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { getOperationAST, GraphQLError, parse } from "graphql";
 import mercurius from "mercurius";
 import type { Config } from "../config.ts";
+import { isKnownInfrastructureError } from "../db/errors.ts";
 import { AppError, graphqlCode } from "../errors.ts";
 import { registerActionGraphql } from "../modules/actions/graphql.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
@@ -75,10 +76,10 @@ function formatError(error: GraphQLError, log: FastifyInstance["log"]) {
   const original = error.originalError;
   let extensions: Record<string, unknown>;
   let message = error.message;
-  if (original instanceof AppError || (original && "statusCode" in original)) {
+  if (original instanceof AppError || (original && "statusCode" in original) || isKnownInfrastructureError(original)) {
     const appError = toAppError(original);
     if (appError.status >= 500) log.error({ err: original }, "graphql resolver failed");
-    message = appError.status >= 500 ? "Internal error" : appError.message;
+    message = appError.status >= 500 && appError.code === "INTERNAL" ? "Internal error" : appError.message;
     extensions = {
       code: graphqlCode(appError.status),
       // The REST code where it says more than the status (PASSWORD_CHANGE_REQUIRED, ACCOUNT_LOCKED …).
@@ -86,6 +87,13 @@ function formatError(error: GraphQLError, log: FastifyInstance["log"]) {
       ...(appError.details.length > 0
         ? { details: appError.details.map((d) => ({ ...d, field: d.field.split(".").map(toCamelCase).join(".") })) }
         : {}),
+    };
+  } else if (isVariableError(error)) {
+    // A variable of the wrong type (`ID cannot represent value: true`): the request's fault.
+    const variable = /^Variable "\$([^"]+)"/.exec(error.message)?.[1];
+    extensions = {
+      code: "BAD_USER_INPUT",
+      ...(variable ? { details: [{ field: variable, message: error.message, code: "invalid_type" }] } : {}),
     };
   } else if (original) {
     log.error({ err: original }, "graphql resolver failed");
@@ -98,7 +106,85 @@ function formatError(error: GraphQLError, log: FastifyInstance["log"]) {
   return { message, locations: error.locations, path: error.path, extensions };
 }
 
+/**
+ * The GraphQL-over-HTTP envelope, checked before mercurius sees it: mercurius (and graphql-js
+ * under it) throw plain errors — 500s — for a body of `null`, a non-string `query` or
+ * non-object `variables`. A malformed envelope is the client's fault: 400 with the field.
+ */
+function envelopeProblems(request: FastifyRequest): { field: string; message: string; code: string }[] {
+  const fromQueryString = request.method === "GET";
+  const raw = fromQueryString ? request.query : request.body;
+  if (raw === undefined) return [];
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return [{ field: "(body)", message: "must be a JSON object with query and variables", code: "invalid_type" }];
+  }
+  const envelope = raw as Record<string, unknown>;
+  const problems = [];
+  const optionalString = (field: string) => {
+    const value = envelope[field];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      problems.push({ field, message: "must be a string", code: "invalid_type" });
+    }
+  };
+  optionalString("query");
+  optionalString("operationName");
+  // mercurius reads a query that is not GraphQL as a JSON-encoded AST, unchecked by the parser's
+  // limits and crashing validation when it is not one. No JSON text is a GraphQL document.
+  if (typeof envelope.query === "string" && isJson(envelope.query)) {
+    problems.push({ field: "query", message: "must be a GraphQL document", code: "invalid_document" });
+  }
+  // Over GET, mercurius looks up the operation to refuse mutations and crashes when there is
+  // none by that name (or several and no name).
+  if (fromQueryString && typeof envelope.query === "string" && problems.length === 0) {
+    const name = typeof envelope.operationName === "string" ? envelope.operationName : null;
+    let document;
+    try {
+      document = parse(envelope.query);
+    } catch {
+      document = undefined; // mercurius reports the syntax error in its own words
+    }
+    if (document && !getOperationAST(document, name)) {
+      problems.push({
+        field: "operationName",
+        message: name ? `no operation named "${name}"` : "the document has several operations: name one",
+        code: "unknown_operation",
+      });
+    }
+  }
+  let variables = envelope.variables;
+  if (fromQueryString && typeof variables === "string") {
+    try {
+      variables = JSON.parse(variables);
+    } catch {
+      problems.push({ field: "variables", message: "must be a JSON object", code: "invalid_json" });
+      return problems;
+    }
+  }
+  if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
+    problems.push({ field: "variables", message: "must be an object of variable values", code: "invalid_type" });
+  }
+  return problems;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function registerGraphql(app: FastifyInstance, services: Services, config: Config): Promise<void> {
+  app.addHook("preHandler", async (request, reply) => {
+    if (request.routeOptions.url !== "/graphql") return;
+    const details = envelopeProblems(request);
+    if (details.length === 0) return;
+    return reply.code(400).send({
+      data: null,
+      errors: [{ message: "Malformed GraphQL request", extensions: { code: "BAD_USER_INPUT", details } }],
+    });
+  });
   await app.register(mercurius, {
     schema: buildSchema(),
     path: "/graphql",
@@ -120,6 +206,14 @@ export async function registerGraphql(app: FastifyInstance, services: Services, 
 }
 
 /**
+ * graphql-js wraps the scalar's complaint about a variable value (itself a GraphQLError) in an
+ * error without a path: it comes from coercing the variables, before any resolver ran.
+ */
+function isVariableError(error: GraphQLError): boolean {
+  return error.originalError instanceof GraphQLError && error.path === undefined;
+}
+
+/**
  * Errors while executing come back with 200 and whatever data there is, as GraphQL over HTTP
  * expects. A request that never executed is the client's fault: the body could not be read
  * (its own 4xx: 400, 413, 415) or the document failed to parse or validate (400).
@@ -137,5 +231,5 @@ function httpStatus(data: unknown, errors: GraphQLError[]): number {
       return original.statusCode < 500 ? original.statusCode : 500;
     }
   }
-  return errors.every((e) => !e.originalError) ? 400 : 200;
+  return errors.every((e) => !e.originalError || isVariableError(e)) ? 400 : 200;
 }

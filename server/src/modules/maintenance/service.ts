@@ -285,13 +285,27 @@ export class MaintenanceLogService {
    * and template are fixed. A signed log refuses every change (409).
    */
   async update(ctx: RequestContext, id: string, input: unknown): Promise<MaintenanceLog> {
-    authorize(ctx, "maintenance:write");
+    const actor = authorize(ctx, "maintenance:write");
     const patch = parseInput(updateLogSchema, input);
     if (patch.performed_at) notInFuture(patch.performed_at);
     return transaction(this.#db, async (trx) => {
       const before = await maintenanceLogsRepo.lockById(trx, id);
       if (!before) throw notFound("Maintenance log");
       requireNotSigned(before);
+      // A log is its performer's (and its recorder's) record: another technician changing it is
+      // the same overreach as signing it, so the same permission covers both (docs/decisions.md).
+      if (
+        before.performed_by !== actor.id &&
+        before.created_by !== actor.id &&
+        !can(actor, "maintenance:sign_others")
+      ) {
+        throw new AppError(
+          403,
+          "FORBIDDEN",
+          "Your role changes only logs you performed or recorded; an engineer changes others'",
+          [{ field: "performed_by", message: "requires maintenance:sign_others", code: "maintenance:sign_others" }],
+        );
+      }
       const wasCompleted = before.status === "completed";
       if (wasCompleted && patch.status === "draft") {
         throw conflict("A completed log does not go back to draft", [

@@ -70,7 +70,16 @@ export function planState(
     used_shots: usedShots,
     remaining_shots: remainingShots,
     remaining_days: remainingDays,
-    forecast_due_date: dueDates.length > 0 ? new Date(Math.min(...dueDates)).toISOString() : null,
+    forecast_due_date: forecastDate(dueDates),
     progress: Math.round(progress * 10_000) / 10_000,
   };
+}
+
+/** Latest forecast worth stating: a huge interval at a slow rate lands past what dates can hold. */
+const LAST_FORECAST_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** The earliest due date, or null when there is none or it lies beyond any ISO 8601 year. */
+function forecastDate(dueDates: number[]): string | null {
+  const earliest = Math.min(...dueDates);
+  return Number.isFinite(earliest) && earliest <= LAST_FORECAST_MS ? new Date(earliest).toISOString() : null;
 }
