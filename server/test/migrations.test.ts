@@ -1,38 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sql } from "kysely";
 import { openDatabase, type Db } from "../src/db/index.ts";
 import { migrateToLatest, pendingMigrations } from "../src/db/migrate.ts";
 import { BACKENDS, createTestEnv, type TestEnv } from "./helpers.ts";
 
-/** Tables and their columns, as each database reports them. */
+/** Tables and their columns, as each database reports them (on PostgreSQL: this run's schema only, db/postgres-introspector.ts). */
 async function shape(db: Db): Promise<Record<string, string[]>> {
-  const columns = db.schema ? await postgresColumns(db, db.schema) : await sqliteColumns(db);
-  const tables: Record<string, string[]> = {};
-  for (const { table, column } of columns) {
-    if (table.startsWith("kysely_")) continue;
-    (tables[table] ??= []).push(column);
-  }
-  for (const list of Object.values(tables)) list.sort();
-  return Object.fromEntries(Object.entries(tables).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/**
- * Only this run's schema. Kysely's introspection reads every schema's catalogue first, which fails when a parallel
- * test run drops its own schema at the same moment ("relation … does not exist").
- */
-async function postgresColumns(db: Db, schema: string): Promise<{ table: string; column: string }[]> {
-  const result = await sql<{ table: string; column: string }>`
-    select c.table_name as "table", c.column_name as "column"
-    from information_schema.columns c
-    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
-    where c.table_schema = ${schema} and t.table_type = 'BASE TABLE'`.execute(db.kysely);
-  return result.rows;
-}
-
-async function sqliteColumns(db: Db): Promise<{ table: string; column: string }[]> {
   const tables = await db.kysely.introspection.getTables();
-  return tables.flatMap((t) => t.columns.map((c) => ({ table: t.name, column: c.name })));
+  return Object.fromEntries(
+    tables
+      .filter((t) => !t.name.startsWith("kysely_") && (db.schema ? t.schema === db.schema : true))
+      .map((t) => [t.name, t.columns.map((c) => c.name).sort()])
+      .sort(([a], [b]) => String(a).localeCompare(String(b))),
+  );
 }
 
 describe("migrations", () => {

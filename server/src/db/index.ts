@@ -1,12 +1,13 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import { Kysely, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Config } from "../config.ts";
 import type { SecretKey } from "../secret-key.ts";
 import type { Database } from "./schema.ts";
 import { describeTarget, pgConnection } from "./postgres-tls.ts";
 import { openSqliteKeyed } from "./sqlite-cipher.ts";
+import { SchemaScopedPostgresDialect } from "./postgres-introspector.ts";
 
 export type DialectName = "sqlite" | "postgres";
 export type Tx = Transaction<Database>;
@@ -112,7 +113,7 @@ async function openPostgres(config: { url: string; schema?: string; poolSize: nu
     );
   }
   if (config.schema) await pool.query(`create schema if not exists "${config.schema}"`);
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, config.schema) });
   return { kysely, dialect: "postgres", schema: config.schema, close: () => kysely.destroy() };
 }
 
