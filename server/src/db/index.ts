@@ -12,9 +12,21 @@ export type DialectName = "sqlite" | "postgres";
 export type Tx = Transaction<Database>;
 export type Queryable = Kysely<Database> | Tx;
 
+/**
+ * SQLite only: the connection's cached prepared statements, for the few hot paths that run one
+ * statement thousands of times (shot ingest), where compiling through Kysely costs more than
+ * the insert. Call only from inside a `transaction` (it holds the one connection), from repos.
+ */
+export interface SqliteStatements {
+  run(query: string, params: readonly unknown[]): { changes: number };
+  all(query: string, params: readonly unknown[]): unknown[];
+}
+
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /** Set on SQLite (see SqliteStatements). */
+  sqlite?: SqliteStatements;
   /** PostgreSQL schema the tables live in (tests use one per run), if not the default. */
   schema?: string;
   close(): Promise<void>;
@@ -64,7 +76,11 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
     },
   };
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { kysely, dialect: "sqlite", close: () => kysely.destroy() };
+  const sqlite: SqliteStatements = {
+    run: (query, params) => prepared(query).run(bind(params)),
+    all: (query, params) => prepared(query).all(bind(params)),
+  };
+  return { kysely, dialect: "sqlite", sqlite, close: () => kysely.destroy() };
 }
 
 const PG_TIMESTAMPTZ = 1184;

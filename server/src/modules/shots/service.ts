@@ -333,7 +333,7 @@ export class ShotService {
         addedSoFar.set(toolId, (addedSoFar.get(toolId) ?? 0) + delta);
       });
 
-      const inserted = await shotsRepo.insertEntries(trx, rows);
+      const inserted = await shotsRepo.insertEntries(trx, rows, this.#db.sqlite);
       const increments = new Map<string, number>();
       for (const row of rows) {
         if (!inserted.has(row.id)) continue;

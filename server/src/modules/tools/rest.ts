@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { describe, type IdParams } from "../../http/routes.ts";
 import type { Services } from "../../runtime.ts";
-import { batchSchema, listShotsSchema, recordShotsSchema } from "../shots/service.ts";
+import { batchSchema, listShotsSchema, MAX_BATCH, recordShotsSchema } from "../shots/service.ts";
 import {
   createToolSchema,
   importQuerySchema,
@@ -11,6 +11,9 @@ import {
   unmountSchema,
   updateToolSchema,
 } from "./service.ts";
+
+/** A full batch (MAX_BATCH entries) of up to ≈ 500 bytes each. */
+const BATCH_BODY_LIMIT = MAX_BATCH * 512;
 
 export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Services): void {
   app.get(
@@ -104,9 +107,13 @@ export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Servi
   );
   app.post(
     "/api/v1/shots",
-    describe("shots", "Up to 10,000 entries, each with tool_id or machine_id; one result per entry (operator)", {
-      body: batchSchema,
-    }),
+    {
+      ...describe("shots", "Up to 10,000 entries, each with tool_id or machine_id; one result per entry (operator)", {
+        body: batchSchema,
+      }),
+      // 10,000 entries with ids and idempotency keys outgrow the general 1 MiB limit.
+      bodyLimit: Math.max(app.initialConfig.bodyLimit ?? 0, BATCH_BODY_LIMIT),
+    },
     async (request) => shots.recordBatch(request.ctx, request.body),
   );
 }
