@@ -27,6 +27,11 @@ export interface Db {
   dialect: DialectName;
   /** Set on SQLite (see SqliteStatements). */
   sqlite?: SqliteStatements;
+  /**
+   * SQLite only: changes whenever data may have changed, by this process or another. Cheap
+   * (no query through Kysely), for caches of read results; take it before reading.
+   */
+  dataVersion?: () => string;
   /** PostgreSQL schema the tables live in (tests use one per run), if not the default. */
   schema?: string;
   close(): Promise<void>;
@@ -63,24 +68,41 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
     }
     return statement;
   };
+  // Statements this connection ran that may change data (see dataVersion).
+  let writes = 0;
+  const counted = (statement: ReturnType<typeof raw.prepare>) => {
+    if (!statement.readonly) writes++;
+    return statement;
+  };
   const database = {
     close: () => raw.close(),
     prepare(query: string) {
       const statement = prepared(query);
       return {
         reader: statement.reader,
-        all: (params: ReadonlyArray<unknown>) => statement.all(bind(params)),
-        run: (params: ReadonlyArray<unknown>) => statement.run(bind(params)),
-        iterate: (params: ReadonlyArray<unknown>) => statement.iterate(bind(params)),
+        all: (params: ReadonlyArray<unknown>) => counted(statement).all(bind(params)),
+        run: (params: ReadonlyArray<unknown>) => counted(statement).run(bind(params)),
+        iterate: (params: ReadonlyArray<unknown>) => counted(statement).iterate(bind(params)),
       };
     },
   };
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const sqlite: SqliteStatements = {
-    run: (query, params) => prepared(query).run(bind(params)),
-    all: (query, params) => prepared(query).all(bind(params)),
+    run: (query, params) => counted(prepared(query)).run(bind(params)),
+    all: (query, params) => counted(prepared(query)).all(bind(params)),
   };
-  return { kysely, dialect: "sqlite", sqlite, close: () => kysely.destroy() };
+  const dataVersion = raw.prepare("pragma data_version");
+  return {
+    kysely,
+    dialect: "sqlite",
+    sqlite,
+    // `data_version` moves only with other connections' commits (another process, a CLI
+    // command); this connection's own writes are counted as they run. A reader that takes the
+    // version before it reads can never pair a version with older data: while a transaction is
+    // open the reader waits for the connection, and every write in it has counted already.
+    dataVersion: () => `${(dataVersion.get([]) as { data_version: number }).data_version}:${writes}`,
+    close: () => kysely.destroy(),
+  };
 }
 
 const PG_TIMESTAMPTZ = 1184;

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
+import { jsonOnce } from "../../http/json-once.ts";
 import { describe, type IdParams } from "../../http/routes.ts";
 import type { Services } from "../../runtime.ts";
 import { batchSchema, listShotsSchema, MAX_BATCH, recordShotsSchema } from "../shots/service.ts";
@@ -21,7 +22,9 @@ export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Servi
     describe("tools", "The tool registry; filters q, location, status, machine_id, mounted, include_retired", {
       query: listToolsSchema,
     }),
-    async (request) => tools.list(request.ctx, request.query),
+    // A cached page is the same object each time: its JSON is made once.
+    async (request, reply) =>
+      reply.type("application/json; charset=utf-8").send(jsonOnce(await tools.list(request.ctx, request.query))),
   );
   app.post(
     "/api/v1/tools",
