@@ -37,6 +37,8 @@ export async function startServer(env: Record<string, string>, port: number): Pr
       HOM_LOG_LEVEL: "warn",
       HOM_ADMIN_PASSWORD: PASSWORD,
       PORT: String(port),
+      // Extra options for the server only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+      ...(process.env.HOM_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.HOM_BENCH_NODE_OPTIONS } : {}),
       ...env,
     },
     stdio: ["ignore", "ignore", "inherit"],
