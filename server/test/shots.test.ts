@@ -122,6 +122,95 @@ forEachBackend("shots", (backend) => {
     assert.equal(await shotsRepo.sumOfDeltas(t.runtime.db.kysely, id), (50 * 51) / 2);
   });
 
+  test("concurrent single entries share one commit; duplicates and bad entries fail alone, each answered as itself", async () => {
+    const technician = (await t.userWithRole("technician")) as { id: string; auth: Record<string, string> };
+    const tech = restClient(t.app, technician.auth);
+    const operatorId = (await operator.get("/api/v1/me")).body.id as string;
+    const id = await newTool();
+    const retired = await newTool();
+    await admin.post(`/api/v1/tools/${retired}/retire`);
+    const stale = await newTool();
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    assert.equal(
+      (await operator.post(`/api/v1/tools/${stale}/shots`, { total: 100, source: "plc", recorded_at: minutesAgo(1) }))
+        .status,
+      201,
+    );
+    const url = `/api/v1/tools/${id}/shots`;
+    type Call = { client: typeof operator; url: string; body: object; want: number; by?: string };
+    const calls: Call[] = [
+      ...Array.from({ length: 20 }, (_, i) => ({
+        client: i % 2 ? tech : operator,
+        url,
+        body: { count: i + 1 },
+        want: 201,
+        by: i % 2 ? technician.id : operatorId,
+      })),
+      { client: operator, url, body: { count: 1000, external_id: "mix-1", source: "import" }, want: 0 },
+      { client: tech, url, body: { count: 1000, external_id: "mix-1", source: "import" }, want: 0 },
+      {
+        client: operator,
+        url,
+        body: { count: 1, recorded_at: new Date(Date.now() + 3_600_000).toISOString() },
+        want: 422,
+      },
+      { client: operator, url, body: { count: 0 }, want: 422 },
+      { client: operator, url: `/api/v1/tools/${retired}/shots`, body: { count: 1 }, want: 409 },
+      {
+        client: operator,
+        url: "/api/v1/tools/01a00000-0000-7000-8000-000000000000/shots",
+        body: { count: 1 },
+        want: 404,
+      },
+      {
+        client: operator,
+        url: `/api/v1/tools/${stale}/shots`,
+        body: { total: 50, source: "plc", recorded_at: minutesAgo(2) },
+        want: 409,
+      },
+    ];
+    const groups = async () => {
+      const text = (await t.app.inject({ url: "/metrics" })).body;
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+      return {
+        batches: value("hom_shot_group_commit_entries_count"),
+        entries: value("hom_shot_group_commit_entries_sum"),
+      };
+    };
+    const groupsBefore = await groups();
+    const answers = await Promise.all(calls.map((c) => c.client.post(c.url, c.body)));
+    const groupsAfter = await groups();
+    calls.forEach((c, i) => {
+      if (c.want)
+        assert.equal(answers[i].status, c.want, `${JSON.stringify(c.body)} → ${JSON.stringify(answers[i].body)}`);
+      if (c.want === 201) {
+        assert.equal(answers[i].body.delta, (c.body as { count: number }).count, "each request gets its own entry");
+        assert.equal(answers[i].body.created_by, c.by, "each entry keeps its own author");
+      }
+    });
+    const keyed = answers.slice(20, 22);
+    assert.deepEqual(keyed.map((a) => a.status).sort(), [200, 201], "one idempotency key, stored once");
+    assert.equal(keyed[0].body.id, keyed[1].body.id);
+    assert.equal(answers[22].body.error.details[0].field, "recorded_at");
+    assert.equal(answers[26].body.error.details[0].code, "stale");
+
+    assert.equal(await lifetime(id), (20 * 21) / 2 + 1000);
+    assert.equal(await shotsRepo.sumOfDeltas(t.runtime.db.kysely, id), (20 * 21) / 2 + 1000);
+    assert.equal(await lifetime(retired), 0);
+    assert.equal(await lifetime(stale), 100);
+    const rows = await t.runtime.db.kysely
+      .selectFrom("shot_entries")
+      .select(["request_id", "created_at"])
+      .where("tool_id", "=", id)
+      .execute();
+    assert.equal(rows.length, 21);
+    assert.equal(new Set(rows.map((r) => r.request_id)).size, 21, "each entry keeps its own request id");
+    const batches = groupsAfter.batches - groupsBefore.batches;
+    const entries = groupsAfter.entries - groupsBefore.entries;
+    assert.equal(entries, calls.length - 1, "every entry that passed validation went through a group commit");
+    assert.ok(batches < entries / 2, `concurrent entries were committed together: ${entries} in ${batches} commits`);
+  });
+
   test("concurrent counter readings of one tool never double count", async () => {
     const id = await newTool(0);
     const readings = Array.from({ length: 20 }, (_, i) =>

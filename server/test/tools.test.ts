@@ -249,4 +249,43 @@ forEachBackend("tools", (backend) => {
     );
     assert.equal(retired.body.data!.retireTool.status, "retired");
   });
+
+  test("the registry list shows every write at once: edits, shots, mounts, and writes by another process", async () => {
+    const tool = await newTool({ location: "Rack C1" });
+    const listed = async () => {
+      const res = await admin.get(`/api/v1/tools?limit=500&q=${tool.asset_number}`);
+      assert.equal(res.status, 200);
+      assert.match(String(res.body.next_cursor), /^null$/);
+      return (res.body.items as { id: string; name: string; lifetime_shots: number; machine_id: string | null }[]).find(
+        (item) => item.id === tool.id,
+      )!;
+    };
+    assert.equal((await listed()).name, tool.asset_number.replace("MLD", "Housing mould").replace("-", " "));
+    await listed(); // served again, unchanged
+    assert.equal((await engineer.patch(`/api/v1/tools/${tool.id}`, { name: "Renamed" })).status, 200);
+    assert.equal((await listed()).name, "Renamed");
+    assert.equal((await admin.post(`/api/v1/tools/${tool.id}/shots`, { count: 7 })).status, 201);
+    assert.equal((await listed()).lifetime_shots, 7);
+    const { machines } = await createLineWithMachines(t, 1);
+    assert.equal((await technician.post(`/api/v1/tools/${tool.id}/mount`, { machine_id: machines[0].id })).status, 200);
+    assert.equal((await listed()).machine_id, machines[0].id);
+    // Another process writing to the same database (a CLI command, a second connection).
+    if (backend === "sqlite") {
+      const { default: Sqlite } = await import("better-sqlite3-multiple-ciphers");
+      const config = t.runtime.config.database as { file: string };
+      const other = new Sqlite(config.file);
+      try {
+        other.prepare("update tools set name = ? where id = ?").run(["Renamed elsewhere", tool.id]);
+      } finally {
+        other.close();
+      }
+    } else {
+      await t.runtime.db.kysely
+        .updateTable("tools")
+        .set({ name: "Renamed elsewhere" })
+        .where("id", "=", tool.id)
+        .execute();
+    }
+    assert.equal((await listed()).name, "Renamed elsewhere");
+  });
 });

@@ -13,9 +13,26 @@ export type DialectName = "sqlite" | "postgres";
 export type Tx = Transaction<Database>;
 export type Queryable = Kysely<Database> | Tx;
 
+/**
+ * SQLite only: the connection's cached prepared statements, for the few hot paths that run one
+ * statement thousands of times (shot ingest), where compiling through Kysely costs more than
+ * the insert. Call only from inside a `transaction` (it holds the one connection), from repos.
+ */
+export interface SqliteStatements {
+  run(query: string, params: readonly unknown[]): { changes: number };
+  all(query: string, params: readonly unknown[]): unknown[];
+}
+
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /** Set on SQLite (see SqliteStatements). */
+  sqlite?: SqliteStatements;
+  /**
+   * SQLite only: changes whenever data may have changed, by this process or another. Cheap
+   * (no query through Kysely), for caches of read results; take it before reading.
+   */
+  dataVersion?: () => string;
   /** PostgreSQL schema the tables live in (tests use one per run), if not the default. */
   schema?: string;
   close(): Promise<void>;
@@ -52,6 +69,12 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
     }
     return statement;
   };
+  // Statements this connection ran that may change data (see dataVersion).
+  let writes = 0;
+  const counted = (statement: ReturnType<typeof raw.prepare>) => {
+    if (!statement.readonly) writes++;
+    return statement;
+  };
   const database = {
     close: () => raw.close(),
     prepare(query: string) {
@@ -69,14 +92,29 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
       const statement = prepared(query);
       return {
         reader: statement.reader,
-        all: (params: ReadonlyArray<unknown>) => statement.all(bind(params)),
-        run: (params: ReadonlyArray<unknown>) => statement.run(bind(params)),
-        iterate: (params: ReadonlyArray<unknown>) => statement.iterate(bind(params)),
+        all: (params: ReadonlyArray<unknown>) => counted(statement).all(bind(params)),
+        run: (params: ReadonlyArray<unknown>) => counted(statement).run(bind(params)),
+        iterate: (params: ReadonlyArray<unknown>) => counted(statement).iterate(bind(params)),
       };
     },
   };
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { kysely, dialect: "sqlite", close: () => kysely.destroy() };
+  const sqlite: SqliteStatements = {
+    run: (query, params) => counted(prepared(query)).run(bind(params)),
+    all: (query, params) => counted(prepared(query)).all(bind(params)),
+  };
+  const dataVersion = raw.prepare("pragma data_version");
+  return {
+    kysely,
+    dialect: "sqlite",
+    sqlite,
+    // `data_version` moves only with other connections' commits (another process, a CLI
+    // command); this connection's own writes are counted as they run. A reader that takes the
+    // version before it reads can never pair a version with older data: while a transaction is
+    // open the reader waits for the connection, and every write in it has counted already.
+    dataVersion: () => `${(dataVersion.get([]) as { data_version: number }).data_version}:${writes}`,
+    close: () => kysely.destroy(),
+  };
 }
 
 const PG_TIMESTAMPTZ = 1184;

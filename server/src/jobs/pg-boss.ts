@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Cron } from "croner";
-import { PgBoss } from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import type { JobRecorder, JobLogger } from "./recorder.ts";
 import { checkJob, cronPattern, tickOf, type JobDefinition, type Scheduler } from "./scheduler.ts";
 
@@ -47,6 +47,8 @@ export class PgBossScheduler implements Scheduler {
 
   async start(): Promise<void> {
     if (this.#jobs.length === 0) return;
+    // Loaded only here: a SQLite server never needs it (≈ 12 MB of RSS).
+    const { PgBoss } = await import("pg-boss");
     const boss = new PgBoss({
       connectionString: this.#options.url,
       schema: this.#options.schema,

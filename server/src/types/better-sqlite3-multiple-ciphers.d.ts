@@ -7,6 +7,8 @@ declare module "better-sqlite3-multiple-ciphers" {
   }
   interface Statement {
     readonly reader: boolean;
+    /** Whether the statement cannot change data (sqlite3_stmt_readonly). */
+    readonly readonly: boolean;
     all(params: unknown[]): unknown[];
     get(params: unknown[]): unknown;
     run(params: unknown[]): RunResult;

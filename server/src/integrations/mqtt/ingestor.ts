@@ -295,7 +295,9 @@ export class MqttIngestor {
     const entries: unknown[] = [];
     const entryOf: Inbound[] = [];
     await this.#prepare(batch, outcomes, entries, entryOf);
-    const record = (trx: Queryable) => integrationEventsRepo.insert(trx, this.#eventRows(batch, outcomes));
+    // Always inside a transaction (the ingest's or its own), as the prepared SQLite path requires.
+    const record = (trx: Queryable) =>
+      integrationEventsRepo.insert(trx, this.#eventRows(batch, outcomes), this.#db.sqlite);
     if (entries.length > 0) {
       await this.#shots.ingestRaw(systemContext(`mqtt-${newId()}`), entries, null, async (trx, results) => {
         results.forEach((result, i) => outcomes.set(entryOf[i], outcomeOf(result)));

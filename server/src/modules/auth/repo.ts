@@ -32,6 +32,26 @@ export const sessionsRepo = {
       .executeTakeFirst();
   },
 
+  /** Several sessions at once (authentication of concurrent requests), with their user's fields. */
+  findSessionsWithUsers(db: Queryable, sessionIds: readonly string[]) {
+    return db
+      .selectFrom("sessions as s")
+      .innerJoin("users as u", "u.id", "s.user_id")
+      .select([
+        "s.id as session_id",
+        "s.user_id",
+        "s.revoked_at",
+        "s.expires_at",
+        "u.id",
+        "u.username",
+        "u.role",
+        "u.active",
+        "u.must_change_password",
+      ])
+      .where("s.id", "in", sessionIds)
+      .execute();
+  },
+
   /** The session behind an access token, with the fields authentication needs. */
   findSessionWithUser(db: Queryable, sessionId: string, userId: string) {
     return db

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from "kysely";
-import type { Queryable } from "../../db/index.ts";
+import type { Queryable, SqliteStatements } from "../../db/index.ts";
 import type { ShotEntriesTable } from "../../db/schema.ts";
 import { afterKey } from "../../db/pagination.ts";
 
@@ -9,13 +9,44 @@ export type ShotEntryRow = Selectable<ShotEntriesTable>;
 const INSERT_CHUNK = 400;
 const LOOKUP_CHUNK = 500;
 
+const INSERT_PLAIN =
+  "insert into shot_entries (id, tool_id, machine_id, delta, total, counter_reset, source, recorded_at, external_id, " +
+  "created_by, request_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where external_id is not null do nothing`;
+
 export const shotsRepo = {
   /**
    * Inserts entries, skipping any whose (source, external_id) is already stored, and returns
    * the ids actually inserted (a concurrent duplicate loses here, not with an error).
    */
-  async insertEntries(db: Queryable, rows: Insertable<ShotEntriesTable>[]): Promise<Set<string>> {
+  async insertEntries(
+    db: Queryable,
+    rows: Insertable<ShotEntriesTable>[],
+    /** On SQLite: one prepared single-row statement run per entry (no SQL compiled per batch). */
+    sqlite?: SqliteStatements,
+  ): Promise<Set<string>> {
     const inserted = new Set<string>();
+    if (sqlite) {
+      for (const row of rows) {
+        const params = [
+          row.id,
+          row.tool_id,
+          row.machine_id ?? null,
+          row.delta,
+          row.total ?? null,
+          row.counter_reset ? 1 : 0,
+          row.source,
+          row.recorded_at,
+          row.external_id ?? null,
+          row.created_by ?? null,
+          row.request_id ?? null,
+          row.created_at,
+        ];
+        // A key stored meanwhile makes `changes` 0: the entry is a duplicate, not an error.
+        if (sqlite.run(row.external_id ? INSERT_KEYED : INSERT_PLAIN, params).changes > 0) inserted.add(row.id);
+      }
+      return inserted;
+    }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const chunk = rows.slice(i, i + INSERT_CHUNK);
       if (!chunk.some((row) => row.external_id)) {

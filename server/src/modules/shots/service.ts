@@ -1,4 +1,5 @@
 import type { Insertable } from "kysely";
+import { Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { authorize, type RequestContext } from "../../access/context.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
@@ -9,6 +10,7 @@ import { newId } from "../../ids.ts";
 import { dateTimeInput, idInput, parseInput, isInFuture } from "../../validate.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { toolMountsRepo, toolsRepo, type ToolRow } from "../tools/repo.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { shotCountersRepo, shotsRepo, type ShotEntryRow } from "./repo.ts";
 
 export const SHOT_SOURCES = ["manual", "import", "plc", "mqtt", "opcua"] as const;
@@ -82,6 +84,25 @@ export const listShotsSchema = z.strictObject({
 
 export type ShotInput = z.output<typeof batchEntrySchema>;
 
+/** Who an entry is stored for: kept on the entry (shot entries are their own audit trail). */
+interface Origin {
+  actorId: string | null;
+  requestId: string;
+}
+
+/** One request's entry waiting for a group commit, and what became of it. */
+interface SingleEntry {
+  entry: ShotInput;
+  origin: Origin;
+}
+interface SingleOutcome {
+  result: ShotResult;
+  row?: Insertable<ShotEntriesTable>;
+}
+
+/** Entries of concurrent single-entry requests committed together at most (see GroupCommit). */
+const MAX_GROUP = 500;
+
 function exactlyOneOfCountAndTotal(entry: { count?: number; total?: number }, ctx: z.RefinementCtx): void {
   if ((entry.count === undefined) === (entry.total === undefined)) {
     ctx.addIssue({
@@ -102,9 +123,37 @@ function exactlyOneOfCountAndTotal(entry: { count?: number; total?: number }, ct
 export class ShotService {
   readonly #db: Db;
   #afterCommit: ((toolIds: string[]) => void) | undefined;
+  /**
+   * Single entries (REST, GraphQL) of concurrent requests share one transaction: fifty operators
+   * or PLCs writing to one tool wait for one commit, not for fifty in turn on the tool's row.
+   */
+  readonly #singles = new GroupCommit<SingleEntry, SingleOutcome>({
+    maxBatch: MAX_GROUP,
+    onBatch: (size) => this.#groupSizes?.observe(size),
+    // A repeated idempotency key waits for the next batch, so it meets the first one's stored row.
+    conflictKey: ({ entry }) => (entry.external_id ? `${entry.source}\u0000${entry.external_id}` : undefined),
+    commit: async (items) => {
+      const { results, rows } = await this.#ingest(
+        items.map((i) => i.entry),
+        (i) => items[i].origin,
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return results.map((result) => ({ result, row: result.entry_id ? byId.get(result.entry_id) : undefined }));
+    },
+  });
 
-  constructor(db: Db) {
+  readonly #groupSizes: Histogram | undefined;
+
+  constructor(db: Db, registry?: Registry) {
     this.#db = db;
+    this.#groupSizes =
+      registry &&
+      new Histogram({
+        name: "hom_shot_group_commit_entries",
+        help: "Single shot entries (REST, GraphQL) committed together in one transaction",
+        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+        registers: [registry],
+      });
   }
 
   /**
@@ -131,7 +180,10 @@ export class ShotService {
   async record(ctx: RequestContext, toolId: string, input: unknown): Promise<{ entry: ShotEntry; created: boolean }> {
     const actor = authorize(ctx, "shots:write");
     const fields = parseInput(recordShotsSchema, input);
-    const [result] = await this.#ingest(ctx, [{ ...fields, tool_id: toolId }], actor.id);
+    const { result, row: stored } = await this.#singles.submit({
+      entry: { ...fields, tool_id: toolId },
+      origin: { actorId: actor.id, requestId: ctx.requestId },
+    });
     if (result.status === "ignored") throw conflict(result.error!.message, result.error!.details);
     if (result.status === "rejected") {
       const code = result.error!.details[0]?.code;
@@ -139,6 +191,8 @@ export class ShotService {
       if (code === "retired") throw conflict(result.error!.message, result.error!.details);
       throw new AppError(422, result.error!.code, result.error!.message, result.error!.details);
     }
+    // A stored entry is answered as it was written (the same values a read gives back).
+    if (result.status === "stored" && stored) return { entry: publicEntry(stored as ShotEntryRow), created: true };
     const row =
       result.status === "duplicate"
         ? await shotsRepo.findByExternalId(this.#db.kysely, fields.source, fields.external_id!)
@@ -179,27 +233,26 @@ export class ShotService {
     });
     const place = (outcomes: ShotResult[]) =>
       outcomes.forEach((outcome, i) => (results[validIndex[i]] = { ...outcome, index: validIndex[i] }));
-    place(
-      await this.#ingest(
-        ctx,
-        valid,
-        actorId,
-        within &&
-          (async (trx, outcomes) => {
-            place(outcomes);
-            await within(trx, results);
-          }),
-      ),
+    const origin = { actorId, requestId: ctx.requestId };
+    const { results: outcomes } = await this.#ingest(
+      valid,
+      () => origin,
+      within &&
+        (async (trx, outcomes) => {
+          place(outcomes);
+          await within(trx, results);
+        }),
     );
+    place(outcomes);
     return results;
   }
 
+  /** Stores entries in one transaction: one result per entry, and the rows inserted. */
   async #ingest(
-    ctx: RequestContext,
     entries: ShotInput[],
-    actorId: string | null,
+    originOf: (index: number) => Origin,
     within?: (trx: Tx, results: ShotResult[]) => Promise<void>,
-  ): Promise<ShotResult[]> {
+  ): Promise<{ results: ShotResult[]; rows: Insertable<ShotEntriesTable>[] }> {
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
     const results: ShotResult[] = entries.map((_, index) => ({ index, status: "stored" }));
@@ -272,15 +325,15 @@ export class ShotService {
           source: e.source,
           recorded_at: recordedAt,
           external_id: e.external_id ?? null,
-          created_by: actorId,
-          request_id: ctx.requestId,
+          created_by: originOf(i).actorId,
+          request_id: originOf(i).requestId,
           created_at: now,
         });
         results[i] = { index: i, status: "stored", entry_id: id, tool_id: toolId, delta, counter_reset: reset };
         addedSoFar.set(toolId, (addedSoFar.get(toolId) ?? 0) + delta);
       });
 
-      const inserted = await shotsRepo.insertEntries(trx, rows);
+      const inserted = await shotsRepo.insertEntries(trx, rows, this.#db.sqlite);
       const increments = new Map<string, number>();
       for (const row of rows) {
         if (!inserted.has(row.id)) continue;
@@ -292,14 +345,15 @@ export class ShotService {
           results[result.index] = { index: result.index, status: "duplicate", tool_id: result.tool_id };
         }
       }
-      for (const [toolId, delta] of increments) {
+      // In id order, like the locks: two transactions adding to the same tools never wait on each other crosswise.
+      for (const [toolId, delta] of [...increments].sort(([a], [b]) => (a < b ? -1 : 1))) {
         if (delta === 0) continue;
         await toolsRepo.addShots(trx, toolId, delta, now);
         counted.add(toolId);
       }
       for (const [key, { value, at }] of counterWrites) await shotCountersRepo.upsert(trx, key, value, at, now);
       if (within) await within(trx, results);
-      return results;
+      return { results, rows: rows.filter((row) => inserted.has(row.id)) };
     });
     if (counted.size > 0) this.#afterCommit?.([...counted]);
     return outcome;

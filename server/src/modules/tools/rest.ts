@@ -1,8 +1,9 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
+import { jsonOnce } from "../../http/json-once.ts";
 import { describe, type IdParams } from "../../http/routes.ts";
 import type { Services } from "../../runtime.ts";
-import { batchSchema, listShotsSchema, recordShotsSchema } from "../shots/service.ts";
+import { batchSchema, listShotsSchema, MAX_BATCH, recordShotsSchema } from "../shots/service.ts";
 import {
   createToolSchema,
   importQuerySchema,
@@ -12,13 +13,18 @@ import {
   updateToolSchema,
 } from "./service.ts";
 
+/** A full batch (MAX_BATCH entries) of up to ≈ 500 bytes each. */
+const BATCH_BODY_LIMIT = MAX_BATCH * 512;
+
 export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Services): void {
   app.get(
     "/api/v1/tools",
     describe("tools", "The tool registry; filters q, location, status, machine_id, mounted, include_retired", {
       query: listToolsSchema,
     }),
-    async (request) => tools.list(request.ctx, request.query),
+    // A cached page is the same object each time: its JSON is made once.
+    async (request, reply) =>
+      reply.type("application/json; charset=utf-8").send(jsonOnce(await tools.list(request.ctx, request.query))),
   );
   app.post(
     "/api/v1/tools",
@@ -104,9 +110,13 @@ export function registerToolRoutes(app: FastifyInstance, { tools, shots }: Servi
   );
   app.post(
     "/api/v1/shots",
-    describe("shots", "Up to 10,000 entries, each with tool_id or machine_id; one result per entry (operator)", {
-      body: batchSchema,
-    }),
+    {
+      ...describe("shots", "Up to 10,000 entries, each with tool_id or machine_id; one result per entry (operator)", {
+        body: batchSchema,
+      }),
+      // 10,000 entries with ids and idempotency keys outgrow the general 1 MiB limit.
+      bodyLimit: Math.max(app.initialConfig.bodyLimit ?? 0, BATCH_BODY_LIMIT),
+    },
     async (request) => shots.recordBatch(request.ctx, request.body),
   );
 }

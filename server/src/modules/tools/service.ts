@@ -3,6 +3,7 @@ import { authorize, type RequestContext } from "../../access/context.ts";
 import { transaction, type Db, type Tx } from "../../db/index.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
+import { VersionedCache } from "../../db/read-cache.ts";
 import { AppError, conflict, notFound, validationFailed, type ErrorDetail } from "../../errors.ts";
 import { csvLine } from "../../http/csv.ts";
 import { newId } from "../../ids.ts";
@@ -70,9 +71,12 @@ export class ToolService {
   readonly #db: Db;
   readonly #audit: AuditService;
 
+  readonly #pages: VersionedCache<Page<Tool>>;
+
   constructor(db: Db, audit: AuditService) {
     this.#db = db;
     this.#audit = audit;
+    this.#pages = new VersionedCache(db.dataVersion);
   }
 
   async get(ctx: RequestContext, id: string): Promise<Tool> {
@@ -93,9 +97,17 @@ export class ToolService {
     return toolsRepo.findMountedOn(this.#db.kysely, machineIds);
   }
 
+  /**
+   * A page of the registry. Pages are kept while the data stays the same (SQLite): the list is
+   * read far more often (tablets, dashboards) than the registry changes.
+   */
   async list(ctx: RequestContext, query: unknown): Promise<Page<Tool>> {
     authorize(ctx, "plant:read");
     const q = parseInput(listToolsSchema, query);
+    return this.#pages.get(JSON.stringify(q), () => this.#readPage(q));
+  }
+
+  async #readPage(q: z.output<typeof listToolsSchema>): Promise<Page<Tool>> {
     const after = q.cursor ? (decodeCursor(q.cursor, 2) as [string, string]) : undefined;
     const rows = await toolsRepo.list(
       this.#db.kysely,
