@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
 import type { Queryable } from "../../db/index.ts";
 import type { ShotEntriesTable } from "../../db/schema.ts";
 import { afterKey } from "../../db/pagination.ts";
@@ -8,6 +8,37 @@ export type ShotEntryRow = Selectable<ShotEntriesTable>;
 /** Rows per multi-row INSERT: 12 columns × 400 stays far below either database's parameter limit. */
 const INSERT_CHUNK = 400;
 const LOOKUP_CHUNK = 500;
+
+/**
+ * Adds accepted entries to the per-tool daily totals (migration 0012) in the same transaction,
+ * one upsert per tool and day of the batch rather than one per entry.
+ */
+async function addToDayTotals(db: Queryable, rows: Insertable<ShotEntriesTable>[]): Promise<void> {
+  const sums = new Map<string, { tool_id: string; day: string; shots: number; entries: number }>();
+  for (const row of rows) {
+    const day = new Date(row.recorded_at).toISOString().slice(0, 10);
+    const key = `${row.tool_id}|${day}`;
+    const sum = sums.get(key);
+    if (sum) {
+      sum.shots += Number(row.delta);
+      sum.entries += 1;
+    } else sums.set(key, { tool_id: row.tool_id, day, shots: Number(row.delta), entries: 1 });
+  }
+  // Sorted, so two batches touching the same tools take the row locks in one order.
+  const values = [...sums.values()].sort((a, b) => (a.tool_id + a.day < b.tool_id + b.day ? -1 : 1));
+  for (let i = 0; i < values.length; i += INSERT_CHUNK) {
+    await db
+      .insertInto("tool_shot_day_totals")
+      .values(values.slice(i, i + INSERT_CHUNK))
+      .onConflict((oc) =>
+        oc.columns(["tool_id", "day"]).doUpdateSet((eb) => ({
+          shots: sql<number>`${eb.ref("tool_shot_day_totals.shots")} + ${eb.ref("excluded.shots")}`,
+          entries: sql<number>`${eb.ref("tool_shot_day_totals.entries")} + ${eb.ref("excluded.entries")}`,
+        })),
+      )
+      .execute();
+  }
+}
 
 export const shotsRepo = {
   /**
@@ -32,6 +63,10 @@ export const shotsRepo = {
         .execute();
       for (const row of result) inserted.add(row.id);
     }
+    await addToDayTotals(
+      db,
+      rows.filter((row) => inserted.has(row.id)),
+    );
     return inserted;
   },
 
