@@ -456,4 +456,111 @@ forEachBackend("Analytics", (backend) => {
     const anonymous = await t.app.inject({ method: "GET", url: "/api/v1/analytics/series" });
     assert.equal(anonymous.statusCode, 401);
   });
+
+  test("maintenance compliance follows each plan's cycles: on time, early, after due, missed, pending; checklists", async () => {
+    const k = t.runtime.db.kysely;
+    const admin = await k.selectFrom("users").select("id").where("username", "=", "admin").executeTakeFirstOrThrow();
+    const template = await k.selectFrom("checklist_templates").select(["id", "version"]).executeTakeFirstOrThrow();
+    const tool = async (n: string) => (await api.post("/api/v1/tools", { asset_number: n, name: n, cavity_count: 1 })).body.id as string;
+    const [toolA, toolC] = [await tool("CMP-A"), await tool("CMP-C")];
+    const plan = async (owner: { tool_id?: string; machine_id?: string }, fields: { interval_days?: number; interval_shots?: number }, created: string) => {
+      const id = newId();
+      await k
+        .insertInto("maintenance_plans")
+        .values({
+          id,
+          tool_id: owner.tool_id ?? null,
+          machine_id: owner.machine_id ?? null,
+          name: `plan ${id.slice(-4)}`,
+          activity: "inspection",
+          interval_shots: fields.interval_shots ?? null,
+          interval_days: fields.interval_days ?? null,
+          warn_at_percent: 90,
+          checklist_template_id: null,
+          active: true,
+          last_done_at: created,
+          last_done_shots: 0,
+          created_at: created,
+          updated_at: created,
+        } as never)
+        .execute();
+      return id;
+    };
+    const done = async (planId: string, owner: { tool_id?: string; machine_id?: string }, at: string, withChecklist = true) => {
+      await k
+        .insertInto("maintenance_logs")
+        .values({
+          id: newId(),
+          tool_id: owner.tool_id ?? null,
+          machine_id: owner.machine_id ?? null,
+          plan_id: planId,
+          template_id: withChecklist ? template.id : null,
+          template_version: withChecklist ? template.version : null,
+          kind: "preventive",
+          performed_by: admin.id,
+          performed_at: at,
+          duration_minutes: 30,
+          shots_at: null,
+          results: "[]",
+          observations: null,
+          spare_parts: "[]",
+          cleaning_agents: null,
+          follow_up_required: false,
+          status: "completed",
+          completed_at: at,
+          signed_by: null,
+          signed_at: null,
+          created_by: admin.id,
+          created_at: at,
+          updated_at: at,
+        } as never)
+        .execute();
+    };
+    // A: every 10 days. Done early (due 01-11), late (overdue at 01-20 00:00, done 12:00), early, then never again.
+    const a = await plan({ tool_id: toolA }, { interval_days: 10 }, "2026-01-01T00:00:00.000Z");
+    await done(a, { tool_id: toolA }, "2026-01-09T00:00:00.000Z");
+    await done(a, { tool_id: toolA }, "2026-01-20T12:00:00.000Z");
+    await done(a, { tool_id: toolA }, "2026-01-30T00:00:00.000Z");
+    // B: every 10 days on a machine. Done after due but before overdue, then missed (overdue 02-22 12:00).
+    const b = await plan({ machine_id: machines[0].id }, { interval_days: 10 }, "2026-02-01T00:00:00.000Z");
+    await done(b, { machine_id: machines[0].id }, "2026-02-11T12:00:00.000Z", false);
+    // C: every 1,000 shots: 1,100 by the end of 01-06 (due), 1,300 by the end of 01-08 (overdue 01-09); done 01-08 10:00.
+    const c = await plan({ tool_id: toolC }, { interval_shots: 1000 }, "2026-01-01T00:00:00.000Z");
+    const shots = [
+      ["2026-01-05T08:00:00.000Z", 600],
+      ["2026-01-06T08:00:00.000Z", 500],
+      ["2026-01-08T08:00:00.000Z", 200],
+    ] as const;
+    const recorded = await api.post("/api/v1/shots", {
+      entries: shots.map(([at, count]) => ({ tool_id: toolC, count, source: "import", recorded_at: at })),
+    });
+    assert.equal(recorded.status, 200, JSON.stringify(recorded.body));
+    await done(c, { tool_id: toolC }, "2026-01-08T10:00:00.000Z");
+
+    const all = await api.get("/api/v1/analytics/maintenance-compliance?from=2026-01-01&to=2026-03-01");
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    const byPlan = Object.fromEntries(all.body.items.map((i: { plan_id: string }) => [i.plan_id, i]));
+    const pick = (i: Record<string, number>) => [i.judged, i.on_time, i.done_early, i.done_after_due, i.missed, i.pending];
+    assert.deepEqual(pick(byPlan[a]), [4, 2, 2, 0, 2, 0], "A");
+    assert.deepEqual(pick(byPlan[b]), [2, 1, 0, 1, 1, 0], "B");
+    assert.deepEqual(pick(byPlan[c]), [1, 1, 0, 1, 0, 1], "C");
+    assert.equal(all.body.judged, 7);
+    assert.equal(all.body.on_time, 4);
+    assert.equal(all.body.compliance, round4(4 / 7));
+    // Checklists: A's three (the late one is not on time) and C's one; B's log had no checklist.
+    assert.equal(all.body.checklists_completed, 4);
+    assert.equal(all.body.checklists_on_time, 3);
+    assert.equal(all.body.checklist_on_time_rate, 0.75);
+
+    // A part of the period: only what was judged inside it counts.
+    const part = await api.get(`/api/v1/analytics/maintenance-compliance?from=2026-01-15&to=2026-02-01&tool_id=${toolA}`);
+    assert.equal(part.status, 200, JSON.stringify(part.body));
+    assert.deepEqual([part.body.judged, part.body.on_time, part.body.missed], [2, 1, 1]);
+    assert.deepEqual([part.body.checklists_completed, part.body.checklists_on_time], [2, 1]);
+    // The machine's line: B only (A and C were never mounted there).
+    const line = await api.get(`/api/v1/analytics/maintenance-compliance?from=2026-01-01&to=2026-03-01&machine_id=${machines[0].id}`);
+    assert.deepEqual(line.body.items.map((i: { plan_id: string }) => i.plan_id), [b]);
+  });
 });
+
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
