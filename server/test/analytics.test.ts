@@ -185,7 +185,7 @@ forEachBackend("Analytics", (backend) => {
           created_by: admin.id,
           created_at: iso(created),
           updated_at: iso(created),
-        } as never)
+        })
         .execute();
     }
   });
@@ -273,7 +273,8 @@ forEachBackend("Analytics", (backend) => {
     const downtimes = await k.selectFrom("downtimes").selectAll().where("deleted_at", "is", null).execute();
     const reports = await k.selectFrom("failure_reports").selectAll().execute();
     const entries = await k.selectFrom("shot_entries").select(["tool_id", "recorded_at", "delta"]).execute();
-    const overlap = (a0: number, a1: number, b0: number, b1: number) => Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+    const overlap = (a0: number, a1: number, b0: number, b1: number) =>
+      Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
     for (const [from, to] of periods) {
       const f = Date.parse(from);
       const tt = Math.min(Date.parse(to), Date.now());
@@ -298,7 +299,10 @@ forEachBackend("Analytics", (backend) => {
           .reduce((s, e) => s + Number(e.delta), 0);
         const item = res.body.items.find((i: { tool_id: string }) => i.tool_id === toolId);
         const label = `${toolId} ${from}`;
-        assert.ok(close(item.mounted_minutes, mounted / MINUTE, 0.011), `${label}: mounted ${item.mounted_minutes} vs ${mounted / MINUTE}`);
+        assert.ok(
+          close(item.mounted_minutes, mounted / MINUTE, 0.011),
+          `${label}: mounted ${item.mounted_minutes} vs ${mounted / MINUTE}`,
+        );
         assert.ok(close(item.running_minutes, (mounted - down) / MINUTE, 0.011), `${label}: running`);
         assert.equal(item.shots, shots, `${label}: shots`);
         const failures = reports.filter(
@@ -312,8 +316,14 @@ forEachBackend("Analytics", (backend) => {
           if (shots > 0) assert.ok(close(ranked.failures_per_100k_shots, (failures / shots) * 100_000, 0.001));
         }
       }
-      const rates = top.body.items.map((i: { failures_per_100k_shots: number | null }) => i.failures_per_100k_shots ?? -1);
-      assert.deepEqual(rates, [...rates].sort((a: number, b: number) => b - a), "worst first");
+      const rates = top.body.items.map(
+        (i: { failures_per_100k_shots: number | null }) => i.failures_per_100k_shots ?? -1,
+      );
+      assert.deepEqual(
+        rates,
+        [...rates].sort((a: number, b: number) => b - a),
+        "worst first",
+      );
     }
   });
 
@@ -324,7 +334,11 @@ forEachBackend("Analytics", (backend) => {
     const res = await api.get(`/api/v1/analytics/failure-trends?from=${from}&to=${to}&bucket=month`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const expected = new Map<string, number>();
-    for (const r of reports) expected.set(`${r.occurred_at.slice(0, 7)}|${r.failure_code_id}|${r.severity}`, (expected.get(`${r.occurred_at.slice(0, 7)}|${r.failure_code_id}|${r.severity}`) ?? 0) + 1);
+    for (const r of reports)
+      expected.set(
+        `${r.occurred_at.slice(0, 7)}|${r.failure_code_id}|${r.severity}`,
+        (expected.get(`${r.occurred_at.slice(0, 7)}|${r.failure_code_id}|${r.severity}`) ?? 0) + 1,
+      );
     const got = new Map<string, number>(
       res.body.items.map((i: { bucket: string; failure_code_id: string; severity: string; count: number }) => [
         `${i.bucket}|${i.failure_code_id}|${i.severity}`,
@@ -337,7 +351,9 @@ forEachBackend("Analytics", (backend) => {
       reports.length,
     );
     // One tool: only its own reports.
-    const one = await api.get(`/api/v1/analytics/failure-trends?from=${from}&to=${to}&bucket=month&tool_id=${tools[0]}`);
+    const one = await api.get(
+      `/api/v1/analytics/failure-trends?from=${from}&to=${to}&bucket=month&tool_id=${tools[0]}`,
+    );
     assert.equal(
       one.body.by_code.reduce((s: number, x: { count: number }) => s + x.count, 0),
       reports.filter((r) => r.tool_id === tools[0]).length,
@@ -349,7 +365,9 @@ forEachBackend("Analytics", (backend) => {
         r.machine_id === machines[1].id ||
         mounts.some(
           (m) =>
-            m.tool_id === r.tool_id && m.mounted_at <= r.occurred_at && (m.unmounted_at === null || m.unmounted_at > r.occurred_at),
+            m.tool_id === r.tool_id &&
+            m.mounted_at <= r.occurred_at &&
+            (m.unmounted_at === null || m.unmounted_at > r.occurred_at),
         ),
     ).length;
     const byMachine = await api.get(
@@ -405,14 +423,49 @@ forEachBackend("Analytics", (backend) => {
     const rest = await api.get(`/api/v1/analytics/series?from=${from}&to=${to}&bucket=week&line_id=${lines[0]}`);
     const gql = await graphql(
       t.app,
-      `query($from: String, $to: String, $line: ID) {
-        analyticsSeries(from: $from, to: $to, lineId: $line, bucket: "week") { bucket items { bucket availability failures mttrHours } }
-        toolUtilisation(from: $from, to: $to) { items { toolId shots runningMinutes } }
-        topTools(from: $from, to: $to, limit: 3) { items { assetNumber failuresPer100kShots } }
-        failureTrends(from: $from, to: $to) { bySeverity { severity count } }
-        maintenanceCompliance(from: $from, to: $to) { judged compliance }
-        actionsAgeing { outstanding byAge { bucket count } }
-      }`,
+      `
+        query ($from: String, $to: String, $line: ID) {
+          analyticsSeries(from: $from, to: $to, lineId: $line, bucket: "week") {
+            bucket
+            items {
+              bucket
+              availability
+              failures
+              mttrHours
+            }
+          }
+          toolUtilisation(from: $from, to: $to) {
+            items {
+              toolId
+              shots
+              runningMinutes
+            }
+          }
+          topTools(from: $from, to: $to, limit: 3) {
+            items {
+              assetNumber
+              failuresPer100kShots
+            }
+          }
+          failureTrends(from: $from, to: $to) {
+            bySeverity {
+              severity
+              count
+            }
+          }
+          maintenanceCompliance(from: $from, to: $to) {
+            judged
+            compliance
+          }
+          actionsAgeing {
+            outstanding
+            byAge {
+              bucket
+              count
+            }
+          }
+        }
+      `,
       { from, to, line: lines[0] },
       t.adminAuth,
     );
@@ -461,9 +514,14 @@ forEachBackend("Analytics", (backend) => {
     const k = t.runtime.db.kysely;
     const admin = await k.selectFrom("users").select("id").where("username", "=", "admin").executeTakeFirstOrThrow();
     const template = await k.selectFrom("checklist_templates").select(["id", "version"]).executeTakeFirstOrThrow();
-    const tool = async (n: string) => (await api.post("/api/v1/tools", { asset_number: n, name: n, cavity_count: 1 })).body.id as string;
+    const tool = async (n: string) =>
+      (await api.post("/api/v1/tools", { asset_number: n, name: n, cavity_count: 1 })).body.id as string;
     const [toolA, toolC] = [await tool("CMP-A"), await tool("CMP-C")];
-    const plan = async (owner: { tool_id?: string; machine_id?: string }, fields: { interval_days?: number; interval_shots?: number }, created: string) => {
+    const plan = async (
+      owner: { tool_id?: string; machine_id?: string },
+      fields: { interval_days?: number; interval_shots?: number },
+      created: string,
+    ) => {
       const id = newId();
       await k
         .insertInto("maintenance_plans")
@@ -482,11 +540,16 @@ forEachBackend("Analytics", (backend) => {
           last_done_shots: 0,
           created_at: created,
           updated_at: created,
-        } as never)
+        })
         .execute();
       return id;
     };
-    const done = async (planId: string, owner: { tool_id?: string; machine_id?: string }, at: string, withChecklist = true) => {
+    const done = async (
+      planId: string,
+      owner: { tool_id?: string; machine_id?: string },
+      at: string,
+      withChecklist = true,
+    ) => {
       await k
         .insertInto("maintenance_logs")
         .values({
@@ -513,7 +576,7 @@ forEachBackend("Analytics", (backend) => {
           created_by: admin.id,
           created_at: at,
           updated_at: at,
-        } as never)
+        })
         .execute();
     };
     // A: every 10 days. Done early (due 01-11), late (overdue at 01-20 00:00, done 12:00), early, then never again.
@@ -540,7 +603,14 @@ forEachBackend("Analytics", (backend) => {
     const all = await api.get("/api/v1/analytics/maintenance-compliance?from=2026-01-01&to=2026-03-01");
     assert.equal(all.status, 200, JSON.stringify(all.body));
     const byPlan = Object.fromEntries(all.body.items.map((i: { plan_id: string }) => [i.plan_id, i]));
-    const pick = (i: Record<string, number>) => [i.judged, i.on_time, i.done_early, i.done_after_due, i.missed, i.pending];
+    const pick = (i: Record<string, number>) => [
+      i.judged,
+      i.on_time,
+      i.done_early,
+      i.done_after_due,
+      i.missed,
+      i.pending,
+    ];
     assert.deepEqual(pick(byPlan[a]), [4, 2, 2, 0, 2, 0], "A");
     assert.deepEqual(pick(byPlan[b]), [2, 1, 0, 1, 1, 0], "B");
     assert.deepEqual(pick(byPlan[c]), [1, 1, 0, 1, 0, 1], "C");
@@ -553,13 +623,20 @@ forEachBackend("Analytics", (backend) => {
     assert.equal(all.body.checklist_on_time_rate, 0.75);
 
     // A part of the period: only what was judged inside it counts.
-    const part = await api.get(`/api/v1/analytics/maintenance-compliance?from=2026-01-15&to=2026-02-01&tool_id=${toolA}`);
+    const part = await api.get(
+      `/api/v1/analytics/maintenance-compliance?from=2026-01-15&to=2026-02-01&tool_id=${toolA}`,
+    );
     assert.equal(part.status, 200, JSON.stringify(part.body));
     assert.deepEqual([part.body.judged, part.body.on_time, part.body.missed], [2, 1, 1]);
     assert.deepEqual([part.body.checklists_completed, part.body.checklists_on_time], [2, 1]);
     // The machine's line: B only (A and C were never mounted there).
-    const line = await api.get(`/api/v1/analytics/maintenance-compliance?from=2026-01-01&to=2026-03-01&machine_id=${machines[0].id}`);
-    assert.deepEqual(line.body.items.map((i: { plan_id: string }) => i.plan_id), [b]);
+    const line = await api.get(
+      `/api/v1/analytics/maintenance-compliance?from=2026-01-01&to=2026-03-01&machine_id=${machines[0].id}`,
+    );
+    assert.deepEqual(
+      line.body.items.map((i: { plan_id: string }) => i.plan_id),
+      [b],
+    );
   });
 });
 

@@ -87,9 +87,19 @@ forEachBackend("Reports", (backend) => {
         assert.equal(res.status, 201, JSON.stringify(res.body));
       }
     }
-    const tool = await api.post("/api/v1/tools", { asset_number: "T-REPORT", name: "Report mould", cavity_count: 4, rated_life_shots: 1_000_000 });
+    const tool = await api.post("/api/v1/tools", {
+      asset_number: "T-REPORT",
+      name: "Report mould",
+      cavity_count: 4,
+      rated_life_shots: 1_000_000,
+    });
     await api.post("/api/v1/shots", {
-      entries: [2, 3, 4].map((d) => ({ tool_id: tool.body.id, count: 5000, source: "import", recorded_at: `2026-03-0${d}T08:00:00Z` })),
+      entries: [2, 3, 4].map((d) => ({
+        tool_id: tool.body.id,
+        count: 5000,
+        source: "import",
+        recorded_at: `2026-03-0${d}T08:00:00Z`,
+      })),
     });
     const code = await t.runtime.db.kysely.selectFrom("failure_codes").select("id").executeTakeFirstOrThrow();
     const failure = await api.post("/api/v1/failure-reports", {
@@ -125,7 +135,14 @@ forEachBackend("Reports", (backend) => {
     assert.equal(pdf.length, status.body.size_bytes);
     assert.equal(pageCount(pdf), status.body.pages);
     const text = pdfText(pdf);
-    for (const expected of ["HOM report 2026-03-01 to 2026-03-15", "Plant summary", "Availability by day", line.code, "Tools", "T-REPORT"]) {
+    for (const expected of [
+      "HOM report 2026-03-01 to 2026-03-15",
+      "Plant summary",
+      "Availability by day",
+      line.code,
+      "Tools",
+      "T-REPORT",
+    ]) {
       assert.ok(text.includes(expected), `"${expected}" in the PDF text: ${text.slice(0, 400)}`);
     }
     const list = await manager.get("/api/v1/analytics/reports?limit=10");
@@ -136,13 +153,35 @@ forEachBackend("Reports", (backend) => {
   test("GraphQL requests a line report and reads its status; not ready is a 409; bad input a 422", async () => {
     const gql = await graphql(
       t.app,
-      `mutation($line: ID) { requestReport(from: "2026-03-01", to: "2026-03-08", lineId: $line, title: "Line week") { id status title } }`,
+      `
+        mutation ($line: ID) {
+          requestReport(from: "2026-03-01", to: "2026-03-08", lineId: $line, title: "Line week") {
+            id
+            status
+            title
+          }
+        }
+      `,
       { line: line.id },
       t.adminAuth,
     );
     assert.equal(gql.body.errors, undefined, JSON.stringify(gql.body.errors));
     await t.runtime.services.reports.idle();
-    const read = await graphql(t.app, `query($id: ID!) { analyticsReport(id: $id) { status pages title lineId } }`, { id: gql.body.data!.requestReport.id }, t.adminAuth);
+    const read = await graphql(
+      t.app,
+      `
+        query ($id: ID!) {
+          analyticsReport(id: $id) {
+            status
+            pages
+            title
+            lineId
+          }
+        }
+      `,
+      { id: gql.body.data!.requestReport.id },
+      t.adminAuth,
+    );
     assert.deepEqual(
       { ...read.body.data!.analyticsReport, pages: read.body.data!.analyticsReport.pages > 0 },
       { status: "ok", pages: true, title: "Line week", lineId: line.id },
@@ -159,7 +198,7 @@ forEachBackend("Reports", (backend) => {
         status: "failed",
         error: "boom",
         created_at: new Date().toISOString(),
-      } as never)
+      })
       .execute();
     assert.equal((await api.get("/api/v1/analytics/reports/failed-report/pdf")).status, 409);
     assert.equal((await api.get("/api/v1/analytics/reports/missing/pdf")).status, 404);
@@ -176,17 +215,29 @@ forEachBackend("Reports", (backend) => {
       assert.ok(JSON.stringify(res.body.error.details).includes(field), JSON.stringify(res.body));
     }
     const engineer = restClient(t.app, (await t.userWithRole("engineer")).auth);
-    assert.equal((await engineer.post("/api/v1/analytics/reports", { from: "2026-03-01", to: "2026-03-08" })).status, 403);
+    assert.equal(
+      (await engineer.post("/api/v1/analytics/reports", { from: "2026-03-01", to: "2026-03-08" })).status,
+      403,
+    );
   });
 
   test("the weekly report goes to the chosen users as a PDF attachment, once per week", async () => {
     const users = [];
     for (const name of ["boss", "planner"]) {
-      const res = await api.post("/api/v1/users", { username: name, password: `${name}-password-123`, role: "manager", email: `${name}@plant.example` });
+      const res = await api.post("/api/v1/users", {
+        username: name,
+        password: `${name}-password-123`,
+        role: "manager",
+        email: `${name}@plant.example`,
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       users.push(res.body.id);
     }
-    const noMail = await api.post("/api/v1/users", { username: "nomail", password: "nomail-password-123", role: "viewer" });
+    const noMail = await api.post("/api/v1/users", {
+      username: "nomail",
+      password: "nomail-password-123",
+      role: "viewer",
+    });
     // Who and when is the admin's: checked recipients, audited.
     const bad = await t.app.inject({
       method: "PUT",
@@ -224,8 +275,17 @@ forEachBackend("Reports", (backend) => {
       payload: { active: true, weekday: 1, hour: 6, recipient_ids: users },
     });
     assert.equal(set.statusCode, 200, set.body);
-    assert.deepEqual((await api.get("/api/v1/analytics/report-schedule")).body, { active: true, weekday: 1, hour: 6, recipient_ids: users });
-    const audit = await t.runtime.db.kysely.selectFrom("audit_log").select(["action", "entity_id"]).where("entity_id", "=", "reports.weekly").execute();
+    assert.deepEqual((await api.get("/api/v1/analytics/report-schedule")).body, {
+      active: true,
+      weekday: 1,
+      hour: 6,
+      recipient_ids: users,
+    });
+    const audit = await t.runtime.db.kysely
+      .selectFrom("audit_log")
+      .select(["action", "entity_id"])
+      .where("entity_id", "=", "reports.weekly")
+      .execute();
     assert.equal(audit.length, 1);
 
     assert.ok(t.runtime.scheduler.jobs().some((j) => j.name === "weekly-report"));
@@ -234,7 +294,11 @@ forEachBackend("Reports", (backend) => {
     assert.equal(await reports.runWeekly(new Date("2026-03-10T06:00:00Z")), null, "not its day");
     const id = await reports.runWeekly(new Date("2026-03-09T06:00:00Z"));
     assert.ok(id, "Monday 06:00 makes the report");
-    assert.equal(await reports.runWeekly(new Date("2026-03-09T06:00:00Z")), null, "once per week, whichever instance ticks again");
+    assert.equal(
+      await reports.runWeekly(new Date("2026-03-09T06:00:00Z")),
+      null,
+      "once per week, whichever instance ticks again",
+    );
     const meta = await api.get(`/api/v1/analytics/reports/${id}`);
     assert.deepEqual(
       [meta.body.kind, meta.body.status, meta.body.period_from, meta.body.period_to, meta.body.title],
@@ -247,7 +311,10 @@ forEachBackend("Reports", (backend) => {
     assert.match(mail, /Subject: HOM weekly report 2026-W10/);
     assert.match(mail, /Content-Type: application\/pdf; name=hom-report-2026-03-02-2026-03-09\.pdf/);
     const part = mail.slice(mail.indexOf("Content-Type: application/pdf"));
-    const base64 = part.split(/\r?\n\r?\n/)[1].split(/\r?\n--/)[0].replace(/\s+/g, "");
+    const base64 = part
+      .split(/\r?\n\r?\n/)[1]
+      .split(/\r?\n--/)[0]
+      .replace(/\s+/g, "");
     const attached = Buffer.from(base64, "base64");
     assert.equal(attached.subarray(0, 5).toString(), "%PDF-");
     assert.ok(pdfText(attached).includes("HOM weekly report 2026-W10"));

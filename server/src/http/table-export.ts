@@ -76,7 +76,11 @@ async function writeXlsx(out: PassThrough, columns: readonly ExportColumn[], pag
     for (const row of page) {
       // A string cell stays a string: exceljs writes a formula only when given { formula }, so
       // `=cmd|…` in a note is text in the sheet, never run.
-      sheet.addRow(row.map((cell, i) => (kinds[i] === "datetime" && typeof cell === "string" ? new Date(cell) : cell ?? null))).commit();
+      sheet
+        .addRow(
+          row.map((cell, i) => (kinds[i] === "datetime" && typeof cell === "string" ? new Date(cell) : (cell ?? null))),
+        )
+        .commit();
     }
     // The zip writer does not wait for the client; this loop does, by what is left unread.
     while (out.readableLength + out.writableLength >= HIGH_WATER && !out.destroyed) {

@@ -68,7 +68,9 @@ export function planCompliance(
   for (;;) {
     const { dueAt, overdueAt } = deadlines(plan, anchor, days, period.to);
     const next = inPeriod.find((c) => c.completed_at > anchor);
-    const judgedAt = [next?.completed_at, overdueAt].filter((t): t is string => t !== undefined && t !== null).sort()[0];
+    const judgedAt = [next?.completed_at, overdueAt]
+      .filter((t): t is string => t !== undefined && t !== null)
+      .sort()[0];
     if (judgedAt === undefined) {
       result.pending++;
       break;

@@ -65,14 +65,19 @@ export class AnalyticsExports {
         const k = await a.kpis(ctx, query);
         return one(
           KPI_COLUMNS.map((c) => (c === "from" || c === "to" ? dt(c) : num(c))),
-          [KPI_COLUMNS.map((c) => k[c as keyof typeof k] as Cell)],
+          [KPI_COLUMNS.map((c) => k[c] as Cell)],
         );
       }
       case "series": {
         const s = await a.series(ctx, query);
         return one(
           [col("bucket"), dt("from"), dt("to"), ...KPI_COLUMNS.slice(2).map((c) => num(c))],
-          s.items.map((i) => [i.bucket, i.from, i.to, ...KPI_COLUMNS.slice(2).map((c) => i[c as keyof typeof i] as Cell)]),
+          s.items.map((i) => [
+            i.bucket,
+            i.from,
+            i.to,
+            ...KPI_COLUMNS.slice(2).map((c) => i[c as keyof typeof i] as Cell),
+          ]),
         );
       }
       case "downtime-pareto": {
@@ -176,7 +181,12 @@ export class AnalyticsExports {
     switch (kind as RecordKind) {
       case "downtimes": {
         const longest = Number(
-          (await k.selectFrom("downtimes").select((eb) => eb.fn.max("duration_minutes").as("m")).executeTakeFirst())?.m ?? 0,
+          (
+            await k
+              .selectFrom("downtimes")
+              .select((eb) => eb.fn.max("duration_minutes").as("m"))
+              .executeTakeFirst()
+          )?.m ?? 0,
         );
         let base = k
           .selectFrom("downtimes")
@@ -196,7 +206,11 @@ export class AnalyticsExports {
           ])
           .where("deleted_at", "is", null)
           // Overlapping the period: starting before its end, ending after its start (or still going).
-          .where("start_datetime", ">=", d.timestamp(new Date(Date.parse(period.from) - (longest + 1) * 60_000).toISOString()))
+          .where(
+            "start_datetime",
+            ">=",
+            d.timestamp(new Date(Date.parse(period.from) - (longest + 1) * 60_000).toISOString()),
+          )
           .where("start_datetime", "<", to)
           .where((eb) => eb.or([eb("end_datetime", "is", null), eb("end_datetime", ">", from)]));
         if (input.machine_id) base = base.where("machine_id", "=", input.machine_id);
@@ -255,7 +269,18 @@ export class AnalyticsExports {
           for (const toolId of toolIds) {
             let base = k
               .selectFrom("shot_entries")
-              .select(["id", "tool_id", "machine_id", "delta", "total", "counter_reset", "source", "recorded_at", "external_id", "created_at"])
+              .select([
+                "id",
+                "tool_id",
+                "machine_id",
+                "delta",
+                "total",
+                "counter_reset",
+                "source",
+                "recorded_at",
+                "external_id",
+                "created_at",
+              ])
               .where("tool_id", "=", toolId)
               .where("recorded_at", ">=", from)
               .where("recorded_at", "<", to);
@@ -308,20 +333,26 @@ export class AnalyticsExports {
             col("reported_by"),
             dt("closed_at"),
           ],
-          pages: keyset(base, "occurred_at", d, (r) => [
-            r.id,
-            r.occurred_at,
-            r.tool_id ? names.tools.get(r.tool_id) : null,
-            r.machine_id ? names.machines.get(r.machine_id) : null,
-            names.codes.get(r.failure_code_id),
-            r.severity,
-            r.status,
-            r.description,
-            r.root_cause_category,
-            r.shots_at === null ? null : Number(r.shots_at),
-            names.users.get(r.reported_by),
-            r.closed_at,
-          ], "failure_reports"),
+          pages: keyset(
+            base,
+            "occurred_at",
+            d,
+            (r) => [
+              r.id,
+              r.occurred_at,
+              r.tool_id ? names.tools.get(r.tool_id) : null,
+              r.machine_id ? names.machines.get(r.machine_id) : null,
+              names.codes.get(r.failure_code_id),
+              r.severity,
+              r.status,
+              r.description,
+              r.root_cause_category,
+              r.shots_at === null ? null : Number(r.shots_at),
+              names.users.get(r.reported_by),
+              r.closed_at,
+            ],
+            "failure_reports",
+          ),
         };
       }
       case "actions": {
@@ -478,7 +509,10 @@ async function* keyset<R extends { id: string }>(
   const id = sql.ref(table ? `${table}.id` : "id");
   let after: { time: string; id: string } | null = null;
   for (;;) {
-    let q = base.orderBy(t as never).orderBy(id as never).limit(PAGE);
+    let q = base
+      .orderBy(t as never)
+      .orderBy(id as never)
+      .limit(PAGE);
     if (after) {
       const { time, id: lastId } = after;
       q = q.where(sql<boolean>`(${t} > ${d.timestamp(time)} or (${t} = ${d.timestamp(time)} and ${id} > ${lastId}))`);

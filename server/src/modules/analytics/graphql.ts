@@ -1,4 +1,11 @@
-import { connectionType, pageArgs, toCamelCase, toSnakeCase, withoutNulls, type Builder } from "../../graphql/builder.ts";
+import {
+  connectionType,
+  pageArgs,
+  toCamelCase,
+  toSnakeCase,
+  withoutNulls,
+  type Builder,
+} from "../../graphql/builder.ts";
 import type { Report, ReportSchedule } from "../reports/service.ts";
 import type {
   ActionsAgeing,
@@ -144,13 +151,15 @@ export function registerAnalyticsGraphql(builder: Builder) {
     life_used: "Float?",
     days_to_rated_life: "Float?",
   });
-  const UtilisationList = builder.objectRef<{ from: string; to: string; items: ToolUtilisation[] }>("ToolUtilisationList").implement({
-    fields: (t) => ({
-      from: t.exposeString("from"),
-      to: t.exposeString("to"),
-      items: t.field({ type: [UtilisationType], resolve: (s) => s.items }),
-    }),
-  });
+  const UtilisationList = builder
+    .objectRef<{ from: string; to: string; items: ToolUtilisation[] }>("ToolUtilisationList")
+    .implement({
+      fields: (t) => ({
+        from: t.exposeString("from"),
+        to: t.exposeString("to"),
+        items: t.field({ type: [UtilisationType], resolve: (s) => s.items }),
+      }),
+    });
   const TopToolType = flatType<TopTool>(builder, "TopTool", {
     tool_id: "ID",
     asset_number: "String",

@@ -23,7 +23,9 @@ export function insightsRepo(db: Db) {
   const k = db.kysely;
   const pg = db.dialect === "postgres";
   const dayOf = (column: string) =>
-    pg ? sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD')` : sql<string>`substr(${sql.ref(column)}, 1, 10)`;
+    pg
+      ? sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD')`
+      : sql<string>`substr(${sql.ref(column)}, 1, 10)`;
 
   /** A tool counts for a machine or line while it was mounted there at `at` (a column). */
   function mountedAt(
@@ -63,11 +65,7 @@ export function insightsRepo(db: Db) {
       const lineId = f.line_id;
       q = q.where((eb) =>
         eb.or([
-          eb(
-            "failure_reports.machine_id",
-            "in",
-            eb.selectFrom("machines").select("id").where("line_id", "=", lineId),
-          ),
+          eb("failure_reports.machine_id", "in", eb.selectFrom("machines").select("id").where("line_id", "=", lineId)),
           mountedAt(eb, "failure_reports.occurred_at", { line_id: lineId }),
         ]),
       );
@@ -81,12 +79,7 @@ export function insightsRepo(db: Db) {
     /** Failure reports by UTC day, code and severity. */
     async failuresByDay(period: Period, f: Filters) {
       const rows = await failureReports(period, f)
-        .select([
-          dayOf("occurred_at").as("day"),
-          "failure_code_id",
-          "severity",
-          sql<number>`count(*)`.as("count"),
-        ])
+        .select([dayOf("occurred_at").as("day"), "failure_code_id", "severity", sql<number>`count(*)`.as("count")])
         .groupBy([sql`1`, sql`2`, sql`3`])
         .execute();
       return rows.map((r) => ({ ...r, count: Number(r.count) }));
@@ -119,7 +112,9 @@ export function insightsRepo(db: Db) {
           .innerJoin("machines as mm", "mm.id", "tm.machine_id")
           .select("tm.tool_id")
           .where("tm.mounted_at", "<", d.timestamp(period.to))
-          .where((eb) => eb.or([eb("tm.unmounted_at", "is", null), eb("tm.unmounted_at", ">", d.timestamp(period.from))]));
+          .where((eb) =>
+            eb.or([eb("tm.unmounted_at", "is", null), eb("tm.unmounted_at", ">", d.timestamp(period.from))]),
+          );
         const scoped = f.machine_id
           ? mounts.where("tm.machine_id", "=", f.machine_id)
           : mounts.where("mm.line_id", "=", f.line_id!);
@@ -239,7 +234,13 @@ export function insightsRepo(db: Db) {
             .where("tm.mounted_at", "<", to)
             .where((eb) => eb.or([eb("tm.unmounted_at", "is", null), eb("tm.unmounted_at", ">", from)]))
             .where("dt.deleted_at", "is", null)
-            .where("dt.start_datetime", ">=", d.timestamp(new Date(Date.parse(period.from) - longestDowntimeMinutes * 60_000).toISOString()))
+            .where(
+              "dt.start_datetime",
+              ">=",
+              d.timestamp(new Date(Date.parse(period.from) - longestDowntimeMinutes * 60_000).toISOString()),
+            )
+            // A constant upper bound too, so the index range on (machine_id, start) stops at the period's end.
+            .where("dt.start_datetime", "<", to)
             .where((eb) => eb("dt.start_datetime", "<", me))
             .where((eb) => eb(sql`coalesce(${sql.ref("dt.end_datetime")}, ${to})`, ">", ms))
             .groupBy("tm.tool_id")

@@ -269,7 +269,10 @@ export function analyticsRepo(db: Db) {
       const interior = "machineId" in scope ? null : wholeDaysOf(period);
       const columns = ["start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"] as const;
       if (!interior) {
-        const all = await k.selectFrom(overlappingRows(scope, period, longest).as("o")).select(columns).execute();
+        const all = await k
+          .selectFrom(overlappingRows(scope, period, longest).as("o"))
+          .select(columns)
+          .execute();
         return { days: [], crossers: [], rows: all };
       }
       let dayQuery = k
@@ -293,7 +296,10 @@ export function analyticsRepo(db: Db) {
           .where("end_datetime", "is not", null)
           .where(crossesMidnight)
           .execute(),
-        k.selectFrom(rowsBesideInterior(scope, period, interior, longest).as("o")).select(columns).execute(),
+        k
+          .selectFrom(rowsBesideInterior(scope, period, interior, longest).as("o"))
+          .select(columns)
+          .execute(),
       ]);
       return {
         days: days

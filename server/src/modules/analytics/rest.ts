@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { describe, type IdParams } from "../../http/routes.ts";
-import { sendTable, type ExportFormat } from "../../http/table-export.ts";
+import { sendTable } from "../../http/table-export.ts";
 import type { Services } from "../../runtime.ts";
 import { listReportsSchema, requestReportSchema, scheduleSchema } from "../reports/service.ts";
 import { ANALYTICS_TABLES, RECORD_KINDS, type RecordKind } from "./exports.ts";
@@ -28,7 +28,10 @@ const RECORD_LIST_PATHS: Record<RecordKind, string> = {
   "maintenance-logs": "/api/v1/maintenance-logs",
 };
 
-export function registerAnalyticsRoutes(app: FastifyInstance, { analytics, analyticsExports, reports }: Services): void {
+export function registerAnalyticsRoutes(
+  app: FastifyInstance,
+  { analytics, analyticsExports, reports }: Services,
+): void {
   app.get(
     "/api/v1/analytics/kpis",
     describe("analytics", "Availability, failures, MTTR, MTBF for a machine, a line or the plant over [from, to)", {
@@ -67,7 +70,9 @@ export function registerAnalyticsRoutes(app: FastifyInstance, { analytics, analy
   );
   app.get(
     "/api/v1/analytics/maintenance-compliance",
-    describe("analytics", "Plan cycles done before overdue ÷ cycles judged; checklists on time", { query: filterSchema }),
+    describe("analytics", "Plan cycles done before overdue ÷ cycles judged; checklists on time", {
+      query: filterSchema,
+    }),
     async (request) => analytics.maintenanceCompliance(request.ctx, request.query),
   );
   app.get(
@@ -87,7 +92,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, { analytics, analy
     }
     for (const kind of RECORD_KINDS) {
       const handler = async (request: FastifyRequest, reply: FastifyReply) =>
-        sendTable(reply, format as ExportFormat, kind, await analyticsExports.records(request.ctx, kind, request.query));
+        sendTable(reply, format, kind, await analyticsExports.records(request.ctx, kind, request.query));
       const schema = describe("analytics", `The ${kind} as ${format.toUpperCase()}, streamed (manager)`, {
         query: filterSchema,
       });

@@ -95,7 +95,11 @@ class BucketTotals {
  * downtime on its start day, whole; the midnight-crossing ones among them are taken out again
  * and split like the rows.
  */
-export function totalsPerBucket(sources: SeriesSources, buckets: readonly Bucket[], period: Period): DowntimeTotals[][] {
+export function totalsPerBucket(
+  sources: SeriesSources,
+  buckets: readonly Bucket[],
+  period: Period,
+): DowntimeTotals[][] {
   const out = buckets.map(() => new BucketTotals());
   for (const day of sources.days) {
     const i = bucketIndexOf(buckets, `${day.day}T00:00:00.000Z`);

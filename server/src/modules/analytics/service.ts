@@ -160,7 +160,11 @@ function bucketsFor(size: BucketSize, period: Period): Bucket[] {
   const buckets = bucketsOf(size, period.from, period.to);
   if (!buckets) {
     throw validationFailed([
-      { field: "bucket", message: `at most ${MAX_BUCKETS} buckets: choose a larger bucket or a shorter period`, code: "too_many_buckets" },
+      {
+        field: "bucket",
+        message: `at most ${MAX_BUCKETS} buckets: choose a larger bucket or a shorter period`,
+        code: "too_many_buckets",
+      },
     ]);
   }
   return buckets;
@@ -280,7 +284,10 @@ export class AnalyticsService {
     const { period } = scopeAndPeriod(input);
     await this.requireFilters(input);
     const buckets = bucketsFor(input.bucket, period);
-    const [rows, codes] = await Promise.all([this.#insights.failuresByDay(period, input), this.#insights.failureCodes()]);
+    const [rows, codes] = await Promise.all([
+      this.#insights.failuresByDay(period, input),
+      this.#insights.failureCodes(),
+    ]);
     const codeOf = new Map(codes.map((c) => [c.id, c]));
     const items = new Map<string, FailureTrendItem>();
     const byCode = new Map<string, { failure_code_id: string; code: string; name: string; count: number }>();
@@ -326,7 +333,10 @@ export class AnalyticsService {
   }
 
   /** Per tool: time mounted, time running (mounted on a machine that is not down), shots against rated life. */
-  async toolUtilisation(ctx: RequestContext, query: unknown): Promise<{ from: string; to: string; items: ToolUtilisation[] }> {
+  async toolUtilisation(
+    ctx: RequestContext,
+    query: unknown,
+  ): Promise<{ from: string; to: string; items: ToolUtilisation[] }> {
     authorize(ctx, "plant:read");
     const input = parseInput(filterSchema, query);
     const { period } = scopeAndPeriod(input);
@@ -410,11 +420,7 @@ export class AnalyticsService {
     const { period } = scopeAndPeriod(input);
     await this.requireFilters(input);
     const tools = input.machine_id || input.line_id ? await this.#insights.toolsInScope(period, input) : null;
-    const plans = await this.#insights.plansInScope(
-      period,
-      input,
-      tools?.map((t) => t.id) ?? null,
-    );
+    const plans = await this.#insights.plansInScope(period, input, tools?.map((t) => t.id) ?? null);
     const completions = await this.#insights.planCompletions(
       plans.map((p) => p.id),
       period,
@@ -509,16 +515,23 @@ export class AnalyticsService {
 
   /** The ids named in filters must exist: a typo would otherwise read as a perfect plant. */
   async requireFilters(input: { machine_id?: string; line_id?: string; tool_id?: string; failure_code_id?: string }) {
-    await this.#requireScope(input.machine_id ? { machineId: input.machine_id } : input.line_id ? { lineId: input.line_id } : {});
+    await this.#requireScope(
+      input.machine_id ? { machineId: input.machine_id } : input.line_id ? { lineId: input.line_id } : {},
+    );
     const k = this.#db.kysely;
-    if (input.tool_id && !(await k.selectFrom("tools").select("id").where("id", "=", input.tool_id).executeTakeFirst())) {
+    if (
+      input.tool_id &&
+      !(await k.selectFrom("tools").select("id").where("id", "=", input.tool_id).executeTakeFirst())
+    ) {
       throw validationFailed([{ field: "tool_id", message: "No tool with this id", code: "not_found" }]);
     }
     if (
       input.failure_code_id &&
       !(await k.selectFrom("failure_codes").select("id").where("id", "=", input.failure_code_id).executeTakeFirst())
     ) {
-      throw validationFailed([{ field: "failure_code_id", message: "No failure code with this id", code: "not_found" }]);
+      throw validationFailed([
+        { field: "failure_code_id", message: "No failure code with this id", code: "not_found" },
+      ]);
     }
   }
 
@@ -558,4 +571,3 @@ export function scopeAndPeriod(input: { machine_id?: string; line_id?: string; f
       : {};
   return { scope, period: { from, to: clippedTo } };
 }
-

@@ -1,6 +1,15 @@
 import pdfmake from "pdfmake";
 import type { CanvasElement, Content, TDocumentDefinitions } from "pdfmake/interfaces.js";
-import type { ActionsAgeing, FailureTrends, MaintenanceCompliance, ParetoItem, SeriesResult, ToolUtilisation, TopTool, Kpis } from "../analytics/service.ts";
+import type {
+  ActionsAgeing,
+  FailureTrends,
+  MaintenanceCompliance,
+  ParetoItem,
+  SeriesResult,
+  ToolUtilisation,
+  TopTool,
+  Kpis,
+} from "../analytics/service.ts";
 
 /** PDF base fonts: built into every PDF reader, so no font files ship and none are read from disk. */
 const FONTS = ["Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique"];
@@ -85,7 +94,13 @@ export async function renderReport(data: ReportData): Promise<{ pdf: Buffer; pag
       { text: "Outstanding actions", style: "h2" },
       table(
         ["Outstanding", "Overdue", ...data.ageing.by_age.map((b) => `Age ${b.bucket} d`)],
-        [[String(data.ageing.outstanding), String(data.ageing.overdue), ...data.ageing.by_age.map((b) => String(b.count))]],
+        [
+          [
+            String(data.ageing.outstanding),
+            String(data.ageing.overdue),
+            ...data.ageing.by_age.map((b) => String(b.count)),
+          ],
+        ],
       ),
       { text: "Lines", style: "h2", pageBreak: "before" },
       kpiTable(data.lines.map((l) => ({ label: `${l.code} ${l.name}`, kpis: l.kpis }))),
@@ -152,7 +167,10 @@ function kpiTable(rows: { label: string; kpis: Kpis }[]): Content {
 }
 
 /** Vertical bars, one per bucket, with the first and last labels under the axis. */
-function barChart(points: { label: string; value: number }[], options: { max?: number; format: (v: number) => string }): Content {
+function barChart(
+  points: { label: string; value: number }[],
+  options: { max?: number; format: (v: number) => string },
+): Content {
   if (points.length === 0) return { text: "No data.", style: "muted" };
   const height = 110;
   const max = options.max ?? Math.max(...points.map((p) => p.value), 1);
@@ -176,7 +194,10 @@ function barChart(points: { label: string; value: number }[], options: { max?: n
 }
 
 /** Horizontal bars with their labels and values: for rankings (Pareto, codes, lines). */
-function hBarChart(points: { label: string; value: number }[], options: { max?: number; format?: (v: number) => string } = {}): Content {
+function hBarChart(
+  points: { label: string; value: number }[],
+  options: { max?: number; format?: (v: number) => string } = {},
+): Content {
   if (points.length === 0) return { text: "No data.", style: "muted" };
   const max = options.max ?? Math.max(...points.map((p) => p.value), 1);
   const barWidth = 300;
@@ -185,7 +206,9 @@ function hBarChart(points: { label: string; value: number }[], options: { max?: 
       widths: [150, barWidth, "*"],
       body: points.map((p) => [
         { text: p.label, noWrap: false },
-        { canvas: [{ type: "rect", x: 0, y: 1, w: Math.max(0.5, (p.value / max) * barWidth), h: 8, color: "#c0504d" }] },
+        {
+          canvas: [{ type: "rect", x: 0, y: 1, w: Math.max(0.5, (p.value / max) * barWidth), h: 8, color: "#c0504d" }],
+        },
         { text: options.format ? options.format(p.value) : num(p.value, 0), alignment: "right" },
       ]),
     },

@@ -51,7 +51,11 @@ export const reportsRepo = {
   list(db: Queryable, limit: number, after: unknown[] | null) {
     let q = db.selectFrom("analytics_reports").select(META);
     if (after) q = q.where(afterKey("created_at", after as [unknown, string], "desc"));
-    return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1).execute();
+    return q
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit + 1)
+      .execute();
   },
 
   /** Takes a queued report for generation: of two instances, one wins. */

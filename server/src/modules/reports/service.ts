@@ -76,7 +76,8 @@ export class ReportService {
   async request(ctx: RequestContext, input: unknown): Promise<Report> {
     const actor = authorize(ctx, "exports:read");
     const body = parseInput(requestReportSchema, input);
-    if (body.from >= body.to) throw validationFailed([{ field: "to", message: "must be after from", code: "empty_period" }]);
+    if (body.from >= body.to)
+      throw validationFailed([{ field: "to", message: "must be after from", code: "empty_period" }]);
     if (Date.parse(body.to) - Date.parse(body.from) > 366 * 5 * DAY_MS) {
       throw validationFailed([{ field: "from", message: "a report covers at most 5 years", code: "too_long" }]);
     }
@@ -96,7 +97,9 @@ export class ReportService {
       await reportsRepo.insert(trx, {
         id,
         kind: "period",
-        title: body.title ?? `HOM report ${lineName ? `${lineName} ` : ""}${body.from.slice(0, 10)} to ${body.to.slice(0, 10)}`,
+        title:
+          body.title ??
+          `HOM report ${lineName ? `${lineName} ` : ""}${body.from.slice(0, 10)} to ${body.to.slice(0, 10)}`,
         period_from: body.from,
         period_to: body.to,
         line_id: body.line_id ?? null,
@@ -166,8 +169,10 @@ export class ReportService {
     const problems = schedule.recipient_ids.flatMap((id, i) => {
       const user = found.get(id);
       if (!user) return [{ field: `recipient_ids.${i}`, message: "No user with this id", code: "not_found" }];
-      if (!toBool(user.active)) return [{ field: `recipient_ids.${i}`, message: "The user is inactive", code: "inactive" }];
-      if (!user.email) return [{ field: `recipient_ids.${i}`, message: "The user has no e-mail address", code: "no_email" }];
+      if (!toBool(user.active))
+        return [{ field: `recipient_ids.${i}`, message: "The user is inactive", code: "inactive" }];
+      if (!user.email)
+        return [{ field: `recipient_ids.${i}`, message: "The user has no e-mail address", code: "no_email" }];
       return [];
     });
     if (problems.length) throw validationFailed(problems);
@@ -183,7 +188,12 @@ export class ReportService {
       for (const key of Object.keys(schedule) as (keyof ReportSchedule)[]) {
         if (JSON.stringify(before[key]) !== JSON.stringify(schedule[key])) changes[key] = [before[key], schedule[key]];
       }
-      await this.#audit.record(trx, ctx, { action: "settings.update", entity_type: "settings", entity_id: SCHEDULE_KEY, changes });
+      await this.#audit.record(trx, ctx, {
+        action: "settings.update",
+        entity_type: "settings",
+        entity_id: SCHEDULE_KEY,
+        changes,
+      });
     });
     return schedule;
   }
@@ -273,7 +283,11 @@ export class ReportService {
 
   async #gather(report: ReportMeta) {
     const a = this.#analytics;
-    const scope = { from: report.period_from, to: report.period_to, ...(report.line_id ? { line_id: report.line_id } : {}) };
+    const scope = {
+      from: report.period_from,
+      to: report.period_to,
+      ...(report.line_id ? { line_id: report.line_id } : {}),
+    };
     const days = (Date.parse(report.period_to) - Date.parse(report.period_from)) / DAY_MS;
     const bucket = days <= 62 ? "day" : days <= 731 ? "week" : "month";
     let lines = this.#db.kysely.selectFrom("lines").select(["id", "code", "name"]).orderBy("code");
@@ -291,7 +305,11 @@ export class ReportService {
     ]);
     const lineKpis = [];
     for (const line of lineRows) {
-      lineKpis.push({ code: line.code, name: line.name, kpis: await a.kpis(READER, { ...scope, line_id: line.id, machine_id: undefined }) });
+      lineKpis.push({
+        code: line.code,
+        name: line.name,
+        kpis: await a.kpis(READER, { ...scope, line_id: line.id, machine_id: undefined }),
+      });
     }
     return {
       title: report.title,
@@ -344,6 +362,8 @@ export class ReportService {
 
   async #readSchedule(db = this.#db.kysely as Parameters<typeof reportsRepo.meta>[0]): Promise<ReportSchedule> {
     const row = await db.selectFrom("settings").select("value").where("key", "=", SCHEDULE_KEY).executeTakeFirst();
-    return row ? { ...DEFAULT_SCHEDULE, ...(JSON.parse(row.value) as Partial<ReportSchedule>) } : { ...DEFAULT_SCHEDULE };
+    return row
+      ? { ...DEFAULT_SCHEDULE, ...(JSON.parse(row.value) as Partial<ReportSchedule>) }
+      : { ...DEFAULT_SCHEDULE };
   }
 }
