@@ -1,6 +1,6 @@
 import { toBool } from "../../db/schema.ts";
 import type { DowntimeReasonRow } from "../downtime-reasons/repo.ts";
-import { bucketIndexOf, type Bucket } from "./buckets.ts";
+import type { Bucket } from "./buckets.ts";
 import type { DowntimeRow, DowntimeTotals, Period, SeriesSources } from "./repo.ts";
 
 /** SPEC §6 figures from a period's downtime totals and machine time: the one place they are computed. */
@@ -63,11 +63,16 @@ export function machineTimeIn(
 ): { machines: number; minutes: number } {
   let count = 0;
   let minutes = 0;
+  const from = Date.parse(bucket.from);
+  const to = Date.parse(bucket.to);
   for (const m of machines) {
-    if (m.retired_at !== null && m.retired_at <= bucket.from) continue;
-    count++;
-    const end = m.retired_at !== null && m.retired_at < bucket.to ? m.retired_at : bucket.to;
-    minutes += (Date.parse(end) - Date.parse(bucket.from)) / 60_000;
+    if (m.retired_at === null) {
+      count++;
+      minutes += (to - from) / 60_000;
+    } else if (m.retired_at > bucket.from) {
+      count++;
+      minutes += (Math.min(Date.parse(m.retired_at), to) - from) / 60_000;
+    }
   }
   return { machines: count, minutes };
 }
@@ -93,43 +98,59 @@ class BucketTotals {
  * a downtime spanning bucket bounds is split across them (clipped minutes in each), and it is
  * "started inside" only in the bucket it started in. The day totals hold every finished
  * downtime on its start day, whole; the midnight-crossing ones among them are taken out again
- * and split like the rows.
+ * and split like the rows. Times are compared as epoch milliseconds: a plant-year by day splits
+ * tens of thousands of rows.
  */
-export function totalsPerBucket(
-  sources: SeriesSources,
-  buckets: readonly Bucket[],
-  period: Period,
-): DowntimeTotals[][] {
+export function totalsPerBucket(sources: SeriesSources, buckets: readonly Bucket[], period: Period): DowntimeTotals[][] {
   const out = buckets.map(() => new BucketTotals());
+  const bounds = { from: buckets.map((b) => Date.parse(b.from)), to: buckets.map((b) => Date.parse(b.to)) };
+  const range = { from: Date.parse(period.from), to: Date.parse(period.to) };
   for (const day of sources.days) {
-    const i = bucketIndexOf(buckets, `${day.day}T00:00:00.000Z`);
+    const i = indexOf(bounds, Date.parse(`${day.day}T00:00:00.000Z`));
     if (i >= 0) out[i].add(day.category, day.reason_id, true, day.minutes, day.count);
   }
   for (const row of sources.crossers) {
-    const i = bucketIndexOf(buckets, row.start_datetime);
+    const i = indexOf(bounds, Date.parse(row.start_datetime));
     if (i >= 0) out[i].add(row.category, row.reason_id, true, -Number(row.duration_minutes), -1);
-    split(row, buckets, period, out);
+    split(row, bounds, range, out);
   }
-  for (const row of sources.rows) split(row, buckets, period, out);
+  for (const row of sources.rows) split(row, bounds, range, out);
   return out.map((b) => b.list());
 }
 
-function split(row: DowntimeRow, buckets: readonly Bucket[], period: Period, out: BucketTotals[]): void {
-  const start = row.start_datetime > period.from ? row.start_datetime : period.from;
-  const rowEnd = row.end_datetime ?? period.to;
-  const end = rowEnd < period.to ? rowEnd : period.to;
+interface Bounds {
+  from: number[];
+  to: number[];
+}
+
+/** The bucket holding an instant (binary search), or −1. */
+function indexOf(bounds: Bounds, at: number): number {
+  let lo = 0;
+  let hi = bounds.from.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (at < bounds.from[mid]) hi = mid - 1;
+    else if (at >= bounds.to[mid]) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+function split(row: DowntimeRow, bounds: Bounds, period: { from: number; to: number }, out: BucketTotals[]): void {
+  const rowStart = Date.parse(row.start_datetime);
+  const rowEnd = row.end_datetime === null ? period.to : Date.parse(row.end_datetime);
+  const start = Math.max(rowStart, period.from);
+  const end = Math.min(rowEnd, period.to);
   if (end <= start) return;
-  const wholeInside = row.duration_minutes !== null && row.end_datetime !== null;
-  for (let i = bucketIndexOf(buckets, start); i >= 0 && i < buckets.length && buckets[i].from < end; i++) {
-    const b = buckets[i];
-    const from = start > b.from ? start : b.from;
-    const to = end < b.to ? end : b.to;
+  const finished = row.duration_minutes !== null && row.end_datetime !== null;
+  for (let i = indexOf(bounds, start); i >= 0 && i < bounds.from.length && bounds.from[i] < end; i++) {
+    const from = Math.max(start, bounds.from[i]);
+    const to = Math.min(end, bounds.to[i]);
+    const startsHere = rowStart >= bounds.from[i];
     // A downtime wholly inside the bucket counts its stored duration, as the KPI query does.
     const minutes =
-      wholeInside && row.start_datetime >= b.from && row.end_datetime! <= b.to
-        ? Number(row.duration_minutes)
-        : (Date.parse(to) - Date.parse(from)) / 60_000;
-    out[i].add(row.category, row.reason_id, row.start_datetime >= b.from, minutes, 1);
+      finished && startsHere && rowEnd <= bounds.to[i] ? Number(row.duration_minutes) : (to - from) / 60_000;
+    out[i].add(row.category, row.reason_id, startsHere, minutes, 1);
   }
 }
 
