@@ -111,8 +111,12 @@ forEachBackend("Reports", (backend) => {
     assert.equal(failure.status, 201, JSON.stringify(failure.body));
   });
   after(async () => {
-    await t.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    // The SMTP server closes even when the app does not (a failed start): a listening socket would keep the run alive.
+    try {
+      await t?.close();
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
   });
 
   test("a manager queues a report; it is generated in the background, stored and downloaded as a PDF", async () => {
