@@ -101,7 +101,11 @@ class BucketTotals {
  * and split like the rows. Times are compared as epoch milliseconds: a plant-year by day splits
  * tens of thousands of rows.
  */
-export function totalsPerBucket(sources: SeriesSources, buckets: readonly Bucket[], period: Period): DowntimeTotals[][] {
+export function totalsPerBucket(
+  sources: SeriesSources,
+  buckets: readonly Bucket[],
+  period: Period,
+): DowntimeTotals[][] {
   const out = buckets.map(() => new BucketTotals());
   const bounds = { from: buckets.map((b) => Date.parse(b.from)), to: buckets.map((b) => Date.parse(b.to)) };
   const range = { from: Date.parse(period.from), to: Date.parse(period.to) };
