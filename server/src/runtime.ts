@@ -16,7 +16,9 @@ import { NotificationService } from "./modules/notifications/service.ts";
 import { startPeriodicChecks, type PeriodicChecks } from "./periodic.ts";
 import { createOpcuaFeed } from "./integrations/opcua/index.ts";
 import { registerPlantMetrics } from "./modules/analytics/metrics.ts";
+import { AnalyticsExports } from "./modules/analytics/exports.ts";
 import { AnalyticsService } from "./modules/analytics/service.ts";
+import { ReportService } from "./modules/reports/service.ts";
 import { AuditService } from "./modules/audit/service.ts";
 import { AuthService } from "./modules/auth/service.ts";
 import { BackupService } from "./modules/backups/service.ts";
@@ -51,6 +53,8 @@ export interface Services {
   downtimes: DowntimeService;
   repairs: RepairService;
   analytics: AnalyticsService;
+  analyticsExports: AnalyticsExports;
+  reports: ReportService;
   tools: ToolService;
   shots: ShotService;
   plans: PlanService;
@@ -134,6 +138,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       : undefined;
     if (mailer) notifications.onMailQueued(() => mailer.kick());
     const actions = new ActionService(db, audit, notifications);
+    const analytics = new AnalyticsService(db);
+    const reports = new ReportService(db, audit, analytics, {
+      emailEnabled: Boolean(config.smtpUrl),
+      mailQueued: () => mailer?.kick(),
+      log: (m, e) => jobsLog.error({ err: e }, m),
+    });
     plans.onReset((trx, ctx, planId, logId) => actions.completePlanActionsIn(trx, ctx, planId, logId));
     const planWatcher = new PlanActionWatcher(db, audit, notifications, plans, logError, {
       minGapMs: config.planCheckGapMs,
@@ -149,7 +159,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       downtimeReasons: new DowntimeReasonService(db, audit),
       downtimes: new DowntimeService(db, audit),
       repairs: new RepairService(db, audit),
-      analytics: new AnalyticsService(db),
+      analytics,
+      analyticsExports: new AnalyticsExports(db, analytics),
+      reports,
       tools: new ToolService(db, audit),
       shots,
       plans,
@@ -198,6 +210,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       schedule: { everySeconds: 300 },
       handler: async () => void (await checks.reminders()),
     });
+    // Reports (docs/analytics.md): the weekly PDF at its hour, and reports left queued (a crash, another instance).
+    scheduler.register({
+      name: "weekly-report",
+      schedule: { cron: "0 * * * *" },
+      handler: async (run) => void (await reports.runWeekly(run.scheduledFor)),
+    });
+    scheduler.register({
+      name: "report-worker",
+      schedule: { everySeconds: 60 },
+      handler: () => reports.processPending(),
+    });
     for (const job of options.extraJobs ?? []) scheduler.register(job);
     if ((options.jobs ?? feeds) && config.jobs.enabled) await scheduler.start();
     if (feeds) opcua.start();
@@ -216,6 +239,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       try {
         await stop(() => scheduler.stop());
         await stop(() => services.backups.idle());
+        await stop(() => reports.idle());
         await stop(() => opcua.stop());
         await stop(() => mqtt?.close());
         await stop(() => periodic?.stop());

@@ -288,14 +288,16 @@ forEachBackend("retention", (backend) => {
     }
   });
 
-  test("the scheduler carries the retention, integration-event, backup, plan-check and reminder jobs", () => {
+  test("the scheduler carries the retention, integration-event, backup, plan-check, reminder and report jobs", () => {
     const names = runtime.scheduler.jobs().map((j) => j.name);
     assert.deepEqual(names.sort(), [
       "action-reminders",
       "integration-events-cleanup",
       "nightly-backup",
       "plan-checks",
+      "report-worker",
       "retention-purge",
+      "weekly-report",
     ]);
   });
 });

@@ -417,6 +417,35 @@ export interface EmailOutboxTable {
   last_error: string | null;
   sent_at: Timestamp | null;
   created_at: Timestamp;
+  /** A report (analytics_reports) sent as this mail's PDF attachment. */
+  attachment_report_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Accepted shots per tool and UTC day (migration 0012), kept in the shots' write transaction. */
+export interface ToolShotDayTotalsTable {
+  tool_id: string;
+  day: string; // YYYY-MM-DD
+  shots: number;
+  entries: number;
+}
+
+export interface AnalyticsReportsTable {
+  id: string;
+  kind: string; // period | weekly
+  title: string;
+  period_from: Timestamp;
+  period_to: Timestamp;
+  line_id: string | null;
+  status: string; // queued | running | ok | failed
+  error: string | null;
+  content: Uint8Array | null;
+  size_bytes: number | null;
+  pages: number | null;
+  schedule_key: string | null;
+  requested_by: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
 }
 
 export interface PhotosTable {
@@ -518,6 +547,8 @@ export interface Database {
   notifications: NotificationsTable;
   notification_preferences: NotificationPreferencesTable;
   email_outbox: EmailOutboxTable;
+  tool_shot_day_totals: ToolShotDayTotalsTable;
+  analytics_reports: AnalyticsReportsTable;
   photos: PhotosTable;
   job_runs: JobRunsTable;
   backups: BackupsTable;

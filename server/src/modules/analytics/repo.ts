@@ -21,6 +21,24 @@ export interface DowntimeTotals {
   count: number;
 }
 
+/** A downtime as the series read it. */
+export interface DowntimeRow {
+  start_datetime: string;
+  end_datetime: string | null;
+  duration_minutes: number | null;
+  category: string;
+  reason_id: string | null;
+}
+
+export interface SeriesSources {
+  /** Finished downtimes by the UTC day they started in (whole minutes, a count of one each). */
+  days: { day: string; category: string; reason_id: string | null; minutes: number; count: number }[];
+  /** Finished downtimes in `days` that cross a midnight: their minutes belong to several days. */
+  crossers: DowntimeRow[];
+  /** Every other downtime overlapping the period, unclipped. */
+  rows: DowntimeRow[];
+}
+
 /** Whole UTC days inside a period: the part that the pre-aggregated totals can answer. */
 interface Interior {
   from: string;
@@ -204,7 +222,111 @@ export function analyticsRepo(db: Db) {
     return Math.ceil(Number(longest?.minutes ?? 0) + 1);
   }
 
+  /**
+   * For series: the rows the interior's day totals leave out (partial days at either end, ongoing
+   * downtimes, those that started before the period) — unlike `rowsAroundInterior`, without
+   * corrections: the series split the midnight-crossing rows themselves (`crossersIn`).
+   */
+  function rowsBesideInterior(scope: Scope, period: Period, interior: Interior, longestMinutes: number) {
+    return rows(scope)
+      .select(whole)
+      .where("start_datetime", ">=", d.timestamp(period.from))
+      .where("start_datetime", "<", d.timestamp(interior.from))
+      .unionAll(
+        rows(scope)
+          .select(whole)
+          .where("start_datetime", ">=", d.timestamp(interior.to))
+          .where("start_datetime", "<", d.timestamp(period.to)),
+      )
+      .unionAll(
+        rows(scope)
+          .select(whole)
+          .where("start_datetime", ">=", d.timestamp(interior.from))
+          .where("start_datetime", "<", d.timestamp(interior.to))
+          .where("end_datetime", "is", null),
+      )
+      .unionAll(startedBefore(scope, period, longestMinutes));
+  }
+
+  /** The same condition as the partial index `downtimes_midnight_idx` (migration 0012), so the planner uses it. */
+  const crossesMidnight =
+    db.dialect === "postgres"
+      ? sql<boolean>`date_trunc('day', start_datetime at time zone 'UTC') <> date_trunc('day', end_datetime at time zone 'UTC')`
+      : sql<boolean>`substr(start_datetime, 1, 10) <> substr(end_datetime, 1, 10)`;
+
   return {
+    longestDowntimeMinutes,
+
+    /**
+     * What a series over time is made of (modules/analytics/series.ts): the day totals of the
+     * interior's whole days by day, category and reason; the finished downtimes that started in
+     * the interior and cross a midnight (the totals put all their minutes on the start day); and
+     * the rows around the interior. Without an interior (a machine, or less than a day), only
+     * rows: every downtime overlapping the period.
+     */
+    async seriesSources(scope: Scope, period: Period): Promise<SeriesSources> {
+      const longest = await longestDowntimeMinutes();
+      const interior = "machineId" in scope ? null : wholeDaysOf(period);
+      const columns = ["start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"] as const;
+      if (!interior) {
+        const all = await k
+          .selectFrom(overlappingRows(scope, period, longest).as("o"))
+          .select(columns)
+          .execute();
+        return { days: [], crossers: [], rows: all };
+      }
+      let dayQuery = k
+        .selectFrom("downtime_day_totals")
+        .select([
+          "bucket",
+          "category",
+          "reason_key",
+          sql<number>`sum(minutes)`.as("minutes"),
+          sql<number>`sum(count)`.as("count"),
+        ])
+        .where("bucket", ">=", interior.from.slice(0, 10))
+        .where("bucket", "<", interior.to.slice(0, 10))
+        .groupBy(["bucket", "category", "reason_key"]);
+      if ("lineId" in scope) dayQuery = dayQuery.where("line_id", "=", scope.lineId);
+      const [days, crossers, around] = await Promise.all([
+        dayQuery.execute(),
+        rows(scope)
+          .where("start_datetime", ">=", d.timestamp(interior.from))
+          .where("start_datetime", "<", d.timestamp(interior.to))
+          .where("end_datetime", "is not", null)
+          .where(crossesMidnight)
+          .execute(),
+        k
+          .selectFrom(rowsBesideInterior(scope, period, interior, longest).as("o"))
+          .select(columns)
+          .execute(),
+      ]);
+      return {
+        days: days
+          .map((r) => ({
+            day: r.bucket,
+            category: r.category,
+            reason_id: r.reason_key === "" ? null : r.reason_key,
+            minutes: Number(r.minutes),
+            count: Number(r.count),
+          }))
+          .filter((r) => r.count !== 0),
+        crossers,
+        rows: around,
+      };
+    },
+
+    /** Machines in scope that had not retired before the period, for machine time per bucket. */
+    async machinesInScope(scope: Scope, period: Period): Promise<{ retired_at: string | null }[]> {
+      let q = k
+        .selectFrom("machines")
+        .select("retired_at")
+        .where((eb) => eb.or([eb("retired_at", "is", null), eb("retired_at", ">", d.timestamp(period.from))]));
+      if ("machineId" in scope) q = q.where("id", "=", scope.machineId);
+      else if ("lineId" in scope) q = q.where("line_id", "=", scope.lineId);
+      return q.execute();
+    },
+
     /**
      * Clipped minutes and counts of the downtimes overlapping the period, by category, reason
      * and whether they started inside it: few groups. The service classifies failures and rolls

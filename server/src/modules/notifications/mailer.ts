@@ -86,7 +86,24 @@ export class MailSender {
     const attempts = Number(row.attempts) + 1;
     try {
       this.#transport ??= nodemailer.createTransport(smtpOptions(this.#options.smtpUrl));
+      // A scheduled report travels as its PDF (analytics_reports), read only when the mail is sent.
+      const report = row.attachment_report_id
+        ? await this.#db.kysely
+            .selectFrom("analytics_reports")
+            .select(["content", "period_from", "period_to"])
+            .where("id", "=", row.attachment_report_id)
+            .executeTakeFirst()
+        : undefined;
       await this.#transport.sendMail({
+        attachments: report?.content
+          ? [
+              {
+                filename: `hom-report-${report.period_from.slice(0, 10)}-${report.period_to.slice(0, 10)}.pdf`,
+                content: Buffer.from(report.content),
+                contentType: "application/pdf",
+              },
+            ]
+          : undefined,
         from: this.#options.from,
         to: row.to_address,
         subject: row.subject,

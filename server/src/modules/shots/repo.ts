@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
 import type { Queryable, SqliteStatements } from "../../db/index.ts";
 import type { ShotEntriesTable } from "../../db/schema.ts";
 import { afterKey } from "../../db/pagination.ts";
@@ -13,6 +13,57 @@ const INSERT_PLAIN =
   "insert into shot_entries (id, tool_id, machine_id, delta, total, counter_reset, source, recorded_at, external_id, " +
   "created_by, request_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where external_id is not null do nothing`;
+
+/**
+ * Adds accepted entries to the per-tool daily totals (migration 0012) in the same transaction,
+ * one upsert per tool and day of the batch rather than one per entry.
+ */
+async function addToDayTotals(db: Queryable, rows: Insertable<ShotEntriesTable>[]): Promise<void> {
+  const sums = new Map<string, { tool_id: string; day: string; shots: number; entries: number }>();
+  for (const row of rows) {
+    const day = new Date(row.recorded_at).toISOString().slice(0, 10);
+    const key = `${row.tool_id}|${day}`;
+    const sum = sums.get(key);
+    if (sum) {
+      sum.shots += Number(row.delta);
+      sum.entries += 1;
+    } else sums.set(key, { tool_id: row.tool_id, day, shots: Number(row.delta), entries: 1 });
+  }
+  // Sorted, so two batches touching the same tools take the row locks in one order.
+  const values = [...sums.values()].sort((a, b) => (a.tool_id + a.day < b.tool_id + b.day ? -1 : 1));
+  for (let i = 0; i < values.length; i += INSERT_CHUNK) {
+    await db
+      .insertInto("tool_shot_day_totals")
+      .values(values.slice(i, i + INSERT_CHUNK))
+      .onConflict((oc) =>
+        oc.columns(["tool_id", "day"]).doUpdateSet((eb) => ({
+          shots: sql<number>`${eb.ref("tool_shot_day_totals.shots")} + ${eb.ref("excluded.shots")}`,
+          entries: sql<number>`${eb.ref("tool_shot_day_totals.entries")} + ${eb.ref("excluded.entries")}`,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Multi-row inserts (PostgreSQL, or SQLite without prepared statements); adds the stored ids to `inserted`. */
+async function insertChunks(db: Queryable, rows: Insertable<ShotEntriesTable>[], inserted: Set<string>): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    if (!chunk.some((row) => row.external_id)) {
+      // Without idempotency keys nothing can clash: a plain insert, no RETURNING to read back.
+      await db.insertInto("shot_entries").values(chunk).execute();
+      for (const row of chunk) inserted.add(row.id);
+      continue;
+    }
+    const result = await db
+      .insertInto("shot_entries")
+      .values(chunk)
+      .onConflict((oc) => oc.columns(["source", "external_id"]).where("external_id", "is not", null).doNothing())
+      .returning("id")
+      .execute();
+    for (const row of result) inserted.add(row.id);
+  }
+}
 
 export const shotsRepo = {
   /**
@@ -45,24 +96,11 @@ export const shotsRepo = {
         // A key stored meanwhile makes `changes` 0: the entry is a duplicate, not an error.
         if (sqlite.run(row.external_id ? INSERT_KEYED : INSERT_PLAIN, params).changes > 0) inserted.add(row.id);
       }
-      return inserted;
-    }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
-      if (!chunk.some((row) => row.external_id)) {
-        // Without idempotency keys nothing can clash: a plain insert, no RETURNING to read back.
-        await db.insertInto("shot_entries").values(chunk).execute();
-        for (const row of chunk) inserted.add(row.id);
-        continue;
-      }
-      const result = await db
-        .insertInto("shot_entries")
-        .values(chunk)
-        .onConflict((oc) => oc.columns(["source", "external_id"]).where("external_id", "is not", null).doNothing())
-        .returning("id")
-        .execute();
-      for (const row of result) inserted.add(row.id);
-    }
+    } else await insertChunks(db, rows, inserted);
+    await addToDayTotals(
+      db,
+      rows.filter((row) => inserted.has(row.id)),
+    );
     return inserted;
   },
 
