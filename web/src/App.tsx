@@ -5,6 +5,7 @@ import { isGraphQLError } from "./api/graphql";
 import { fetchMe, hasStoredSession, logout, onSessionEnd, type Me } from "./api/session";
 import { Button } from "./components/Button";
 import { LoginPage, type LoginDraft } from "./components/LoginPage";
+import { ForcedPasswordChange } from "./routes/account/ForcedPasswordChange";
 import { AppRoutes } from "./routes/AppRoutes";
 
 /** A note above the login form, as a message key so that it follows a language switch. */
@@ -104,6 +105,10 @@ export function App() {
         />
       );
     case "ready":
+      // An admin-set password blocks everything else until it is changed (the server agrees).
+      if (view.user.mustChangePassword) {
+        return <ForcedPasswordChange user={view.user} onChanged={() => void restore()} onLogout={onLogout} />;
+      }
       return <AppRoutes user={view.user} onLogout={onLogout} />;
   }
 }

@@ -8,10 +8,15 @@ import {
   fetchOpenDowntimes,
   type AttentionPlan,
 } from "../../api/dashboard";
+import { fetchActions, fetchFailures } from "../../api/failures";
 import { keys } from "../../api/keys";
 import { CategoryBadge, PlanStatusBadge } from "../../components/Badge";
 import { DownFor } from "../../components/DownFor";
 import { ErrorNotice, Loading } from "../../components/Feedback";
+import { ButtonLink } from "../../components/Page";
+import { QueryState } from "../../components/QueryState";
+import { ActionCard } from "../actions/ActionCard";
+import { FailureRow } from "../failures/FailuresPage";
 import { useFormat } from "../../i18n/format";
 import { useReasonName } from "../../i18n/reasons";
 
@@ -23,10 +28,7 @@ const panel = "rounded-xl border border-slate-200 bg-white p-4 dark:border-slate
 /**
  * The office start page: what is down now, which plans need doing, and how available each line
  * has been. Figures refresh every minute while the page is open.
- *
- * TODO(actions, failures): two slots belong here once the API has them — "Overdue actions"
- * (actions past their due date, oldest first) and "Recent failures" (last 7 days, newest
- * first). They are built with those modules; nothing is shown for them until then.
+ * Overdue actions and the last 7 days' failure reports sit beside them.
  */
 export function DashboardPage() {
   const { t } = useTranslation();
@@ -36,6 +38,8 @@ export function DashboardPage() {
       <div className="mt-6 grid gap-6 xl:grid-cols-2">
         <OpenDowntimes />
         <AttentionPlans />
+        <OverdueActions />
+        <RecentFailures />
         <Availability />
       </div>
     </>
@@ -163,6 +167,86 @@ function PlanRow({ plan }: { plan: AttentionPlan }) {
         )}
       </div>
     </li>
+  );
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+function OverdueActions() {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const query = useQuery({
+    queryKey: keys.overdueActions,
+    queryFn: () => fetchActions({ overdue: true }, null, 20),
+    refetchInterval: 60_000,
+  });
+  return (
+    <section className={panel} aria-labelledby="dash-actions">
+      <h2 id="dash-actions" className="text-xl font-bold">
+        {t("dashboard.overdueActions")}
+        {query.data && query.data.items.length > 0 && (
+          <span className="ml-2 text-red-700 dark:text-red-300">
+            {format.number(query.data.items.length)}
+            {query.data.hasNextPage ? "+" : ""}
+          </span>
+        )}
+      </h2>
+      <div className="mt-3">
+        <QueryState
+          query={query}
+          isEmpty={(p) => p.items.length === 0}
+          empty={<p className="text-green-800 dark:text-green-300">{t("dashboard.noOverdueActions")}</p>}
+        >
+          {(page) => (
+            <>
+              <ul className="grid gap-2" data-testid="overdue-actions">
+                {page.items.map((a) => (
+                  <li key={a.id}>
+                    <ActionCard action={a} />
+                  </li>
+                ))}
+              </ul>
+              <div className="mt-3">
+                <ButtonLink to="/actions?view=overdue" variant="secondary">
+                  {t("dashboard.allOverdue")}
+                </ButtonLink>
+              </div>
+            </>
+          )}
+        </QueryState>
+      </div>
+    </section>
+  );
+}
+
+function RecentFailures() {
+  const { t } = useTranslation();
+  const query = useQuery({
+    queryKey: keys.recentFailures,
+    queryFn: () => fetchFailures({ from: new Date(Date.now() - WEEK_MS).toISOString() }, null, 10),
+    refetchInterval: 60_000,
+  });
+  return (
+    <section className={panel} aria-labelledby="dash-failures">
+      <h2 id="dash-failures" className="text-xl font-bold">
+        {t("dashboard.recentFailures")}
+      </h2>
+      <div className="mt-3">
+        <QueryState
+          query={query}
+          isEmpty={(p) => p.items.length === 0}
+          empty={<p className="text-green-800 dark:text-green-300">{t("dashboard.noRecentFailures")}</p>}
+        >
+          {(page) => (
+            <ul className="grid gap-2" data-testid="recent-failures">
+              {page.items.map((f) => (
+                <FailureRow key={f.id} failure={f} />
+              ))}
+            </ul>
+          )}
+        </QueryState>
+      </div>
+    </section>
   );
 }
 

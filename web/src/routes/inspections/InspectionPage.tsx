@@ -1,3 +1,5 @@
+import { ButtonLink } from "../../components/Page";
+import { PhotoGallery } from "../../components/photos/PhotoGallery";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -299,6 +301,16 @@ function Inspection({ log }: { log: MaintenanceLog }) {
         </section>
       )}
       {log.status === "completed" && can.writeMaintenance && <SignPanel log={log} blocked={dirty} />}
+      {can.updateActions && log.status !== "draft" && (
+        <div className="mt-6">
+          <ButtonLink to={`/actions/new?log=${log.id}`} variant="secondary">
+            {t("actions.new")}
+          </ButtonLink>
+        </div>
+      )}
+      <section className="mt-6 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+        <PhotoGallery entityType="maintenance_log" entityId={log.id} canWrite={can.writePhotos} />
+      </section>
     </>
   );
 }

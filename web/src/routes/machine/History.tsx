@@ -1,6 +1,9 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { keys } from "../../api/keys";
-import { useId, useMemo, type ReactNode } from "react";
+import { useId, useMemo, useState, type ReactNode } from "react";
+import { useAbilities } from "../../auth/user";
+import { Button } from "../../components/Button";
+import { PhotoGallery } from "../../components/photos/PhotoGallery";
 import { useTranslation } from "react-i18next";
 import { fetchHistory, type Downtime, type HistoryCursor, type Repair } from "../../api/plant";
 import { Badge, CategoryBadge, RepairStatusBadge } from "../../components/Badge";
@@ -119,6 +122,7 @@ export function History({ machineId, downtimeActions, repairActions }: Props) {
                   </time>
                 </p>
                 <RepairDetails repair={entry.repair} format={format} />
+                <RepairPhotos repairId={entry.repair.id} />
                 {repairActions?.(entry.repair)}
               </li>
             ),
@@ -152,5 +156,23 @@ function RepairDetails({ repair, format }: { repair: Repair; format: Format }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A repair's photos, opened on demand so that a long history does not fetch every gallery. */
+function RepairPhotos({ repairId }: { repairId: string }) {
+  const { t } = useTranslation();
+  const can = useAbilities();
+  const [open, setOpen] = useState(false);
+  return open ? (
+    <div className="mt-3">
+      <PhotoGallery entityType="repair" entityId={repairId} canWrite={can.writePhotos} />
+    </div>
+  ) : (
+    <div className="mt-3">
+      <Button variant="secondary" onClick={() => setOpen(true)} data-testid="repair-photos">
+        {t("photos.heading")}
+      </Button>
+    </div>
   );
 }
