@@ -9,7 +9,7 @@ import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 import { ChangePasswordForm } from "./ChangePasswordForm";
 
-const panel = "rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
+const panel = "min-w-0 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
 
 /** Every user's own page: change the password, see where one is logged in, end those sessions. */
 export function AccountPage() {
@@ -77,7 +77,7 @@ function SessionRow({ session, onRevoke, busy }: { session: Session; onRevoke: (
       className="flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 px-4 py-2 dark:border-slate-700"
     >
       <div className="min-w-0 flex-1">
-        <p className="truncate font-semibold">{session.userAgent ?? t("account.unknownDevice")}</p>
+        <p className="font-semibold break-all">{session.userAgent ?? t("account.unknownDevice")}</p>
         <p className="text-sm text-slate-600 dark:text-slate-400">
           {[
             session.ip,

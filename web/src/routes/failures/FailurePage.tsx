@@ -23,7 +23,7 @@ import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 import { ActionCard } from "../actions/ActionCard";
 
-const panel = "rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
+const panel = "min-w-0 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
 
 /** One failure report: what happened, its photos (drawn on), the investigation and its actions. */
 export function FailurePage() {
