@@ -37,7 +37,7 @@ forEachBackend("settings", (backend) => {
       .where("action", "=", "settings.update")
       .orderBy("seq", "desc")
       .executeTakeFirstOrThrow();
-    assert.deepEqual(JSON.parse(entry.changes as string), { default_locale: ["en", "pl"] });
+    assert.deepEqual(JSON.parse(entry.changes), { default_locale: ["en", "pl"] });
     assert.equal(entry.entity_type, "settings");
 
     const cleared = await api.patch("/api/v1/settings", { plant_name: null });

@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { isGraphQLError } from "./api/graphql";
+import { adoptAccountLanguage } from "./i18n";
 import { fetchMe, hasStoredSession, logout, onSessionEnd, type Me } from "./api/session";
 import { Button } from "./components/Button";
 import { LoginPage, type LoginDraft } from "./components/LoginPage";
@@ -26,7 +27,9 @@ export function App() {
   const restore = useCallback(async () => {
     setView({ kind: "restoring" });
     try {
-      setView({ kind: "ready", user: await fetchMe() });
+      const user = await fetchMe();
+      adoptAccountLanguage(user.locale);
+      setView({ kind: "ready", user });
     } catch (error) {
       if (isGraphQLError(error, "NETWORK") || isGraphQLError(error, "HTTP_ERROR")) setView({ kind: "offline" });
       else setView({ kind: "login", notice: isGraphQLError(error, "UNAUTHENTICATED") ? "sessionEnded" : null });
@@ -64,6 +67,7 @@ export function App() {
 
   const onLoggedIn = useCallback((user: Me) => {
     setDraft((d) => ({ username: d.username, password: "" }));
+    adoptAccountLanguage(user.locale);
     setView({ kind: "ready", user });
   }, []);
 

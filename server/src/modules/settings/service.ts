@@ -31,6 +31,11 @@ export const updateSettingsSchema = z
   })
   .refine((input) => Object.keys(input).length > 0, { message: "send at least one setting" });
 
+/** A name shown on labels and reports: no control characters (tab and newline included). */
+function hasControlCharacter(text: string): boolean {
+  return [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
 async function read(db: Queryable): Promise<PlantSettings> {
   const rows = await settingsRepo.many(db, Object.values(KEYS));
   const value = (key: string) => rows.find((r) => r.key === key)?.value;
@@ -66,11 +71,7 @@ export class SettingsService {
   async update(ctx: RequestContext, input: unknown): Promise<PlantSettings> {
     authorize(ctx, "settings:write");
     const parsed = parseInput(updateSettingsSchema, input ?? {});
-    if (
-      parsed.plant_name !== undefined &&
-      parsed.plant_name !== null &&
-      /[\u0000-\u001f\u007f]/.test(parsed.plant_name)
-    ) {
+    if (parsed.plant_name != null && hasControlCharacter(parsed.plant_name)) {
       throw validationFailed([
         { field: "plant_name", message: "must not contain control characters", code: "invalid_format" },
       ]);
