@@ -269,11 +269,9 @@ export const en = {
       outside: "Outside the limits ({{limits}})",
       answer: "Answer",
       photo: "Take a photo",
-      photoLater:
-        "Photos are not stored yet: they can be attached once photo upload is available. This step can be left open.",
-      photoLaterRequired:
-        "Photos are not stored yet: they can be attached once photo upload is available. This step is required, so the log cannot be completed until then.",
-      photoChosen: "Chosen: {{name}} (kept on this tablet only)",
+      photoHint: "The photo is stored with this log as soon as it is taken; saving records it as this step's answer.",
+      photoAttached: "Photo taken (see Photos)",
+      photoTaken: "Photo taken: {{name}}",
     },
     stepsNav: "Steps",
     stepNumber: "Step {{n}}",

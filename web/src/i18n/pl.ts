@@ -267,11 +267,10 @@ export const pl: Messages = {
       outside: "Poza granicami ({{limits}})",
       answer: "Odpowiedź",
       photo: "Zrób zdjęcie",
-      photoLater:
-        "Zdjęcia nie są jeszcze zapisywane: będzie można je dołączyć, gdy pojawi się przesyłanie zdjęć. Ten krok można pominąć.",
-      photoLaterRequired:
-        "Zdjęcia nie są jeszcze zapisywane: będzie można je dołączyć, gdy pojawi się przesyłanie zdjęć. Ten krok jest wymagany, więc do tego czasu nie można zakończyć wpisu.",
-      photoChosen: "Wybrano: {{name}} (tylko na tym tablecie)",
+      photoHint:
+        "Zdjęcie trafia do tego dziennika od razu po zrobieniu; zapis zapamiętuje je jako odpowiedź na ten krok.",
+      photoAttached: "Zdjęcie zrobione (zob. Zdjęcia)",
+      photoTaken: "Zrobiono zdjęcie: {{name}}",
     },
     stepsNav: "Kroki",
     stepNumber: "Krok {{n}}",

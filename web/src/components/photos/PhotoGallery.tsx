@@ -180,7 +180,7 @@ export function PhotoUpload({
       const photo = await uploadPhoto(entityType, entityId, file, setProgress);
       onUploaded(photo);
     } catch (err) {
-      setError(uploadError(t, err));
+      setError(uploadErrorText(t, err));
     } finally {
       setProgress(null);
       if (input.current) input.current.value = "";
@@ -228,7 +228,8 @@ export function PhotoUpload({
   );
 }
 
-function uploadError(t: ReturnType<typeof useTranslation>["t"], error: unknown): string {
+/** A refused upload in words: 415, 413 and the image problems the server names. */
+export function uploadErrorText(t: ReturnType<typeof useTranslation>["t"], error: unknown): string {
   const status = (error as { status?: number }).status;
   if (status === 415) return t("photos.unsupported");
   if (status === 413) return t("photos.tooLarge");

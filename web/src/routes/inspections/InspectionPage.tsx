@@ -187,6 +187,7 @@ function Inspection({ log }: { log: MaintenanceLog }) {
 
           {current < steps.length ? (
             <StepCard
+              logId={log.id}
               index={current}
               total={steps.length}
               step={steps[current]}
@@ -365,6 +366,7 @@ function StepChip({
 }
 
 function StepCard({
+  logId,
   index,
   total,
   step,
@@ -374,6 +376,7 @@ function StepCard({
   onPrevious,
   onNext,
 }: {
+  logId: string;
   index: number;
   total: number;
   step: Step;
@@ -408,7 +411,7 @@ function StepCard({
         </p>
       )}
       <div className="mt-4">
-        <StepControl step={step} answer={answer} onChange={onChange} disabled={false} />
+        <StepControl step={step} answer={answer} onChange={onChange} disabled={false} logId={logId} />
       </div>
       <details className="mt-4" open={answer.note !== ""}>
         <summary className="flex min-h-12 cursor-pointer items-center font-medium">{t("inspection.note")}</summary>
