@@ -18,6 +18,7 @@ import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
 import { registerBackupRoutes } from "./modules/backups/rest.ts";
 import { registerRetentionRoutes } from "./modules/retention/rest.ts";
+import { registerSettingsRoutes } from "./modules/settings/rest.ts";
 import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
 import { registerDowntimeRoutes } from "./modules/downtimes/rest.ts";
@@ -189,6 +190,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   await registerPhotoRoutes(app, services);
   registerBackupRoutes(app, services);
   registerRetentionRoutes(app, services);
+  registerSettingsRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);
 

@@ -36,6 +36,7 @@ import { PlanService } from "./modules/plans/service.ts";
 import { ShotService } from "./modules/shots/service.ts";
 import { ToolService } from "./modules/tools/service.ts";
 import { settingsRepo } from "./modules/settings/repo.ts";
+import { SettingsService } from "./modules/settings/service.ts";
 import { SessionService } from "./modules/sessions/service.ts";
 import { PrivacyService } from "./modules/privacy/service.ts";
 import { UserService } from "./modules/users/service.ts";
@@ -64,6 +65,7 @@ export interface Services {
   history: HistoryService;
   backups: BackupService;
   retention: RetentionService;
+  settings: SettingsService;
   photos: PhotoService;
   notifications: NotificationService;
   failures: FailureService;
@@ -180,6 +182,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       }),
       backups: new BackupService(db, audit, config),
       retention: new RetentionService(db, audit),
+      settings: new SettingsService(db, audit),
     };
     const checks: Background["checks"] = {
       plans: (now) => planWatcher.evaluate(undefined, now),

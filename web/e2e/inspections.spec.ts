@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { type Page } from "@playwright/test";
+import sharp from "sharp";
 import { ADMIN, adminToken, createPlant, createUser, logIn, post, unique } from "./helpers";
 
 test.use({ colorScheme: "light" });
@@ -99,11 +100,19 @@ test("a technician runs an inspection step by step, completes it and signs it", 
   await step.getByLabel("Answer").fill("Slight wear at gate 2");
   await step.getByRole("button", { name: /Next/ }).click();
 
-  // Step 5: the camera, with the note that photos are attached once uploads exist.
+  // Step 5: the camera; the photo goes to the log at once and becomes the step's answer.
   const photo = step.getByLabel("Take a photo");
   await expect(photo).toHaveAttribute("accept", "image/*");
   await expect(photo).toHaveAttribute("capture", "environment");
-  await expect(step.getByTestId("photo-later")).toContainText("This step can be left open.");
+  await photo.setInputFiles({
+    name: "cavity.jpg",
+    mimeType: "image/jpeg",
+    buffer: await sharp({ create: { width: 640, height: 480, channels: 3, background: "#6b7280" } })
+      .jpeg()
+      .toBuffer(),
+  });
+  await expect(step.getByTestId("step-photo")).toContainText("Photo taken: cavity.jpg");
+  await expect(step.getByTestId("step-photo").locator("img")).toBeVisible();
   await step.getByRole("button", { name: /Finish/ }).click();
 
   await page.getByLabel("Observations").fill("Cooling circuit 2 needs flushing");
@@ -132,7 +141,10 @@ test("a technician runs an inspection step by step, completes it and signs it", 
   const steps = page.getByTestId("read-only-steps");
   await expect(steps).toContainText("7 °C");
   await expect(steps).toContainText("Slight wear at gate 2");
-  await expect(steps.getByText("Not done")).toHaveCount(1);
+  await expect(steps.getByText("Not done")).toHaveCount(0);
+  await expect(steps).toContainText("Photo taken (see Photos)");
+  // The photo is in the log's gallery too.
+  await expect(page.getByTestId("photo-gallery").getByTestId("photo-thumb")).toHaveCount(1);
 
   // The tool's history lists the signed log, which opens it again.
   await page.getByRole("link", { name: tool.asset_number }).click();

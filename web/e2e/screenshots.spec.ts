@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test, type Page } from "@playwright/test";
+import sharp from "sharp";
 import { ADMIN, createPlant, logIn, post, startDowntime, unique } from "./helpers";
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "screenshots");
@@ -58,6 +59,47 @@ for (const theme of ["light", "dark"] as const) {
         kind: "post_run_inspection",
       });
 
+      // A failure with an annotated photo and an action on the board.
+      const codes = await page.request.get("/api/v1/failure-codes?q=flash", {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const failure = await post<{ id: string }>(request, token, "/api/v1/failure-reports", {
+        tool_id: tool.id,
+        failure_code_id: ((await codes.json()) as { items: { id: string }[] }).items[0].id,
+        severity: "high",
+        description: "Flash along the parting line on cavities 2 and 3.",
+      });
+      const upload = await request.post("/api/v1/photos", {
+        headers: { authorization: `Bearer ${token}` },
+        multipart: {
+          entity_type: "failure_report",
+          entity_id: failure.id,
+          file: {
+            name: "flash.jpg",
+            mimeType: "image/jpeg",
+            buffer: await sharp({ create: { width: 1200, height: 900, channels: 3, background: "#8a939c" } })
+              .jpeg()
+              .toBuffer(),
+          },
+        },
+      });
+      const photo = (await upload.json()) as { id: string };
+      await request.put(`/api/v1/photos/${photo.id}/annotations`, {
+        headers: { authorization: `Bearer ${token}` },
+        data: {
+          shapes: [
+            { kind: "arrow", x1: 0.15, y1: 0.2, x2: 0.45, y2: 0.5 },
+            { kind: "circle", x: 0.55, y: 0.6, r: 0.1 },
+            { kind: "text", x: 0.1, y: 0.9, text: "Flash" },
+          ],
+        },
+      });
+      await post(request, token, "/api/v1/actions", {
+        title: "Clean and polish the parting line",
+        failure_report_id: failure.id,
+        priority: "high",
+      });
+
       await logIn(page, ADMIN);
       const screens: { name: string; path: string; ready: (page: Page) => Promise<void> }[] = [
         {
@@ -85,6 +127,36 @@ for (const theme of ["light", "dark"] as const) {
             await expect(p.getByTestId("step")).toContainText("Outside the limits");
           },
         },
+        {
+          name: "failure",
+          path: `/failures/${failure.id}`,
+          ready: (p) => expect(p.getByTestId("photo-thumb").locator("img")).toBeVisible(),
+        },
+        {
+          name: "failure-report",
+          path: `/failures/new?tool=${tool.id}`,
+          ready: (p) => expect(p.getByRole("radio").first()).toBeVisible(),
+        },
+        {
+          name: "annotation-editor",
+          path: `/failures/${failure.id}`,
+          ready: async (p) => {
+            await p.getByTestId("photo-thumb").click();
+            await p.getByTestId("annotate").click();
+            await expect(p.getByTestId("annotation-canvas")).toBeVisible();
+          },
+        },
+        {
+          name: "actions-board",
+          path: "/actions?view=board",
+          ready: (p) => expect(p.getByTestId("action-card").first()).toBeVisible(),
+        },
+        {
+          name: "admin-settings",
+          path: "/admin/settings",
+          ready: (p) => expect(p.getByTestId("settings-form")).toBeVisible(),
+        },
+        { name: "account", path: "/account", ready: (p) => expect(p.getByTestId("session").first()).toBeVisible() },
         {
           name: "admin-users",
           path: "/admin/users",

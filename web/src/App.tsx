@@ -2,9 +2,11 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { isGraphQLError } from "./api/graphql";
+import { adoptAccountLanguage } from "./i18n";
 import { fetchMe, hasStoredSession, logout, onSessionEnd, type Me } from "./api/session";
 import { Button } from "./components/Button";
 import { LoginPage, type LoginDraft } from "./components/LoginPage";
+import { ForcedPasswordChange } from "./routes/account/ForcedPasswordChange";
 import { AppRoutes } from "./routes/AppRoutes";
 
 /** A note above the login form, as a message key so that it follows a language switch. */
@@ -25,7 +27,9 @@ export function App() {
   const restore = useCallback(async () => {
     setView({ kind: "restoring" });
     try {
-      setView({ kind: "ready", user: await fetchMe() });
+      const user = await fetchMe();
+      adoptAccountLanguage(user.locale);
+      setView({ kind: "ready", user });
     } catch (error) {
       if (isGraphQLError(error, "NETWORK") || isGraphQLError(error, "HTTP_ERROR")) setView({ kind: "offline" });
       else setView({ kind: "login", notice: isGraphQLError(error, "UNAUTHENTICATED") ? "sessionEnded" : null });
@@ -63,6 +67,7 @@ export function App() {
 
   const onLoggedIn = useCallback((user: Me) => {
     setDraft((d) => ({ username: d.username, password: "" }));
+    adoptAccountLanguage(user.locale);
     setView({ kind: "ready", user });
   }, []);
 
@@ -104,6 +109,10 @@ export function App() {
         />
       );
     case "ready":
+      // An admin-set password blocks everything else until it is changed (the server agrees).
+      if (view.user.mustChangePassword) {
+        return <ForcedPasswordChange user={view.user} onChanged={() => void restore()} onLogout={onLogout} />;
+      }
       return <AppRoutes user={view.user} onLogout={onLogout} />;
   }
 }

@@ -9,6 +9,7 @@ import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
 import { registerBackupGraphql } from "../modules/backups/graphql.ts";
 import { registerRetentionGraphql } from "../modules/retention/graphql.ts";
+import { registerSettingsGraphql } from "../modules/settings/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
 import { registerChecklistGraphql } from "../modules/checklists/graphql.ts";
 import { registerDowntimeReasonGraphql } from "../modules/downtime-reasons/graphql.ts";
@@ -57,6 +58,7 @@ export function buildSchema() {
   registerPhotoGraphql(builder, refs);
   registerBackupGraphql(builder);
   registerRetentionGraphql(builder);
+  registerSettingsGraphql(builder);
   return builder.toSchema();
 }
 

@@ -316,3 +316,58 @@ export async function fetchEvents(
   );
   return flatten(data.integrationEvents);
 }
+
+// ---------------------------------------------------------------- settings and backups
+
+export interface PlantSettings {
+  plantName: string | null;
+  defaultLocale: string;
+  updatedAt: string | null;
+}
+
+export async function fetchSettings(): Promise<PlantSettings> {
+  return (
+    await request<{ settings: PlantSettings }>(`query Settings { settings { plantName defaultLocale updatedAt } }`)
+  ).settings;
+}
+
+export async function updateSettings(input: {
+  plantName: string | null;
+  defaultLocale: string;
+}): Promise<PlantSettings> {
+  const data = await request<{ updateSettings: PlantSettings }>(
+    `mutation UpdateSettings($input: UpdateSettingsInput!) { updateSettings(input: $input) { plantName defaultLocale updatedAt } }`,
+    { input },
+  );
+  return data.updateSettings;
+}
+
+export interface BackupRun {
+  id: string;
+  status: string;
+  trigger: string;
+  startedAt: string;
+  finishedAt: string | null;
+  file: string | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  instance: string | null;
+  /** Only when the server reports it (an encrypted-archive flag may come with a later server). */
+  encrypted?: boolean | null;
+}
+
+export async function fetchBackups(after: string | null): Promise<Page<BackupRun>> {
+  const data = await request<{ backups: Connection<BackupRun> }>(
+    `query Backups($after: String) { backups(first: 50, after: $after) { edges { node { id status trigger startedAt finishedAt file sizeBytes sha256 error instance } } ${PAGE_INFO} } }`,
+    { after },
+  );
+  return flatten(data.backups);
+}
+
+export async function startBackup(): Promise<BackupRun> {
+  const data = await request<{ startBackup: BackupRun }>(
+    `mutation StartBackup { startBackup { id status trigger startedAt finishedAt file sizeBytes sha256 error instance } }`,
+  );
+  return data.startBackup;
+}

@@ -32,6 +32,20 @@ export const keys = {
   openDowntimes: ["openDowntimes"] as const,
   attentionPlans: ["attentionPlans"] as const,
   lineAvailability: (days: number) => ["lineAvailability", days] as const,
+  overdueActions: ["actions", "overdue-dashboard"] as const,
+  recentFailures: ["failures", "recent"] as const,
+  // Failures, actions, photos.
+  failureCodes: ["failureCodes"] as const,
+  failureLists: ["failures"] as const,
+  failures: (filter: object) => ["failures", filter] as const,
+  failure: (id: string) => ["failure", id] as const,
+  actionLists: ["actions"] as const,
+  actions: (filter: object) => ["actions", filter] as const,
+  photos: (entityType: string, entityId: string) => ["photos", entityType, entityId] as const,
+  // Account and administration.
+  sessions: (userId: string) => ["sessions", userId] as const,
+  settings: ["settings"] as const,
+  backups: ["backups"] as const,
 };
 
 /** After a tool changed (shots, mount, status, a log): its page, its history and the registry list. */

@@ -17,7 +17,7 @@ const RETRY_SECONDS = 30;
 const LOGIN = `mutation Login($u:String!,$p:String!){ login(username:$u,password:$p){ accessToken refreshToken expiresIn tokenType } }`;
 const REFRESH = `mutation Refresh($t:String!){ refreshToken(refreshToken:$t){ accessToken refreshToken expiresIn } }`;
 const LOGOUT = `mutation Logout($t:String){ logout(refreshToken:$t) }`;
-const ME = `query Me { me { id username fullName role locale permissions } }`;
+const ME = `query Me { me { id username fullName role locale permissions mustChangePassword } }`;
 
 export interface Me {
   id: string;
@@ -27,6 +27,8 @@ export interface Me {
   locale: string;
   /** What the role allows (the server's matrix, docs/permissions.md). */
   permissions: string[];
+  /** An admin set this password: nothing but changing it works until then (docs/security.md). */
+  mustChangePassword?: boolean | null;
 }
 
 interface TokenPair {
@@ -176,6 +178,23 @@ export function request<T>(query: string, variables: Variables = {}): Promise<T>
 /** A REST call as the logged-in user, for what GraphQL does not carry (CSV files). */
 export function restRequest<T>(method: string, path: string, body: string, contentType: string): Promise<T> {
   return authorized((token) => rest<T>(method, path, body, contentType, token));
+}
+
+/**
+ * The access token for a request the app makes itself (images as blobs, uploads with progress),
+ * refreshed first when missing or when `renew` is set (the server answered 401).
+ */
+export async function currentAccessToken(renew = false): Promise<string | null> {
+  if (renew || !accessToken) {
+    const started = generation;
+    try {
+      await refresh();
+    } catch (error) {
+      if (isGraphQLError(error, "UNAUTHENTICATED")) endIfCurrent(started, "expired");
+      throw error;
+    }
+  }
+  return accessToken;
 }
 
 /** Logs in; on success the new session replaces any previous one. */

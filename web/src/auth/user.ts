@@ -23,6 +23,15 @@ export function atLeast(role: string, minimum: Role): boolean {
 const LADDER = {
   "downtimes:operate": "operator",
   "shots:write": "operator",
+  "failures:report": "operator",
+  "photos:write": "operator",
+  "actions:complete_own": "operator",
+  "actions:update": "technician",
+  "failures:investigate": "technician",
+  "actions:assign": "engineer",
+  "actions:progress_any": "engineer",
+  "actions:verify": "manager",
+  "backups:write": "admin",
   "repairs:write": "technician",
   "maintenance:write": "technician",
   "tools:mount": "technician",
@@ -73,6 +82,24 @@ export function abilities(user: UserAccess) {
     writeUsers: allows(user, "users:write"),
     /** Integrations (OPC UA sources, inbound events) and settings. */
     writeSettings: allows(user, "settings:write"),
+    /** Report a failure. */
+    reportFailures: allows(user, "failures:report"),
+    /** Investigate failures: containment, root cause, status. */
+    investigateFailures: allows(user, "failures:investigate"),
+    /** Take photos and draw on them. */
+    writePhotos: allows(user, "photos:write"),
+    /** Start and complete actions assigned to oneself. */
+    completeOwnActions: allows(user, "actions:complete_own"),
+    /** Create actions and edit any action's details. */
+    updateActions: allows(user, "actions:update"),
+    /** Assign actions to anyone. */
+    assignActions: allows(user, "actions:assign"),
+    /** Start and complete anyone's action. */
+    progressAnyActions: allows(user, "actions:progress_any"),
+    /** Verify, reopen and cancel actions. */
+    verifyActions: allows(user, "actions:verify"),
+    /** Backups: history and running one. */
+    writeBackups: allows(user, "backups:write"),
   };
 }
 export type Abilities = ReturnType<typeof abilities>;

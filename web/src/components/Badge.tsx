@@ -116,3 +116,42 @@ export function LogStatusBadge({ status, large }: { status: string; large?: bool
     </Badge>
   );
 }
+
+const SEVERITY_TONE: Record<string, Tone> = { low: "slate", medium: "blue", high: "amber", critical: "red" };
+const FAILURE_TONE: Record<string, Tone> = { open: "red", investigating: "amber", closed: "slate" };
+const ACTION_TONE: Record<string, Tone> = {
+  open: "amber",
+  in_progress: "blue",
+  completed: "green",
+  verified: "green",
+  cancelled: "slate",
+};
+
+/** Severity of a failure, and priority of an action (the same four words). */
+export function SeverityBadge({ severity }: { severity: string }) {
+  const { t } = useTranslation();
+  return (
+    <Badge tone={toneOf(SEVERITY_TONE, severity)} testId="severity">
+      {t(`status.severity.${severity as "low"}`, { defaultValue: severity })}
+    </Badge>
+  );
+}
+
+export function FailureStatusBadge({ status, large }: { status: string; large?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <Badge tone={toneOf(FAILURE_TONE, status)} large={large} testId="failure-status">
+      {t(`status.failure.${status as "open"}`, { defaultValue: status })}
+    </Badge>
+  );
+}
+
+export function ActionStatusBadge({ status, overdue }: { status: string; overdue?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <Badge tone={overdue ? "red" : toneOf(ACTION_TONE, status)} testId="action-status">
+      {overdue && <span aria-hidden="true">⚠ </span>}
+      {t(`status.action.${status as "open"}`, { defaultValue: status })}
+    </Badge>
+  );
+}

@@ -13,7 +13,8 @@ interface Props {
   onLogout: () => Promise<void>;
 }
 
-type NavKey = "home" | "plant" | "newLine" | "tools" | "newTool" | "admin" | "scan";
+type NavKey =
+  "home" | "plant" | "newLine" | "tools" | "newTool" | "failures" | "actions" | "account" | "admin" | "scan";
 
 interface NavItem {
   to: string;
@@ -41,12 +42,16 @@ function navItems(user: Me): NavItem[] {
   if (can.writePlant) items.push({ to: "/plant/lines/new", label: "newLine" });
   items.push({ to: "/tools", label: "tools" });
   if (can.writeTools) items.push({ to: "/tools/new", label: "newTool" });
+  // Everyone reads failures and actions; the pages hide what the role cannot do.
+  items.push({ to: "/failures", label: "failures" }, { to: "/actions", label: "actions" });
   // Scanning a label works for everyone: it only opens pages the role can read anyway.
   items.push({ to: "/scan", label: "scan" });
   // Administration: shown when at least one of its sections is allowed (users, reasons, checklists, integrations).
   if (can.readUsers || can.writeCatalog || can.writeChecklists || can.writeSettings) {
     items.push({ to: "/admin", label: "admin" });
   }
+  // Every user's own password and sessions.
+  items.push({ to: "/account", label: "account" });
   return items;
 }
 

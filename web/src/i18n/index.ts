@@ -79,6 +79,15 @@ export function setLanguage(language: Language): void {
   void i18n.changeLanguage(language);
 }
 
+/**
+ * After login: a device where nobody picked a language follows the account's language (which
+ * an admin's "language of new accounts" setting decides for new accounts). Not remembered, so
+ * the next person on a shared tablet gets theirs.
+ */
+export function adoptAccountLanguage(locale: string | null | undefined): void {
+  if (readStoredLanguage() === null && isLanguage(locale) && locale !== i18n.language) void i18n.changeLanguage(locale);
+}
+
 function subscribe(onChange: () => void): () => void {
   i18n.on("languageChanged", onChange);
   return () => i18n.off("languageChanged", onChange);

@@ -22,6 +22,13 @@ const AdminRoutes = lazy(() => import("./admin/AdminRoutes"));
 const DashboardPage = lazy(() => import("./dashboard/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 // The scanner brings the QR decoder; it loads when someone taps "Scan".
 const ScanPage = lazy(() => import("./scan/ScanPage").then((m) => ({ default: m.ScanPage })));
+// Failures and actions: their own chunks (the drawing tools load later still, on first use).
+const FailuresPage = lazy(() => import("./failures/FailuresPage").then((m) => ({ default: m.FailuresPage })));
+const NewFailurePage = lazy(() => import("./failures/NewFailurePage").then((m) => ({ default: m.NewFailurePage })));
+const FailurePage = lazy(() => import("./failures/FailurePage").then((m) => ({ default: m.FailurePage })));
+const ActionsPage = lazy(() => import("./actions/ActionsPage").then((m) => ({ default: m.ActionsPage })));
+const NewActionPage = lazy(() => import("./actions/NewActionPage").then((m) => ({ default: m.NewActionPage })));
+const AccountPage = lazy(() => import("./account/AccountPage").then((m) => ({ default: m.AccountPage })));
 const InspectionPage = lazy(() => import("./inspections/InspectionPage").then((m) => ({ default: m.InspectionPage })));
 
 interface Props {
@@ -50,6 +57,16 @@ export function AppRoutes({ user, onLogout }: Props) {
             <Route path=":toolId" element={<ToolPage />} />
           </Route>
           <Route path="inspections/:logId" element={<InspectionPage />} />
+          <Route path="failures">
+            <Route index element={<FailuresPage />} />
+            <Route path="new" element={<NewFailurePage />} />
+            <Route path=":failureId" element={<FailurePage />} />
+          </Route>
+          <Route path="actions">
+            <Route index element={<ActionsPage />} />
+            <Route path="new" element={<NewActionPage />} />
+          </Route>
+          <Route path="account" element={<AccountPage />} />
           <Route path="admin/*" element={<AdminRoutes />} />
           <Route path="scan" element={<ScanPage />} />
           <Route path="dashboard" element={<DashboardPage />} />

@@ -46,7 +46,7 @@ const registerSchema = z.strictObject({
   password: passwordSchema,
   full_name: z.string().trim().min(1).max(200).nullish(),
   email: z.email().max(254).nullish(),
-  locale: z.enum(LOCALES).default("en"),
+  locale: z.enum(LOCALES).optional(),
 });
 
 const INVALID_CREDENTIALS = "Invalid username or password";

@@ -14,6 +14,7 @@ import { newId } from "../../ids.ts";
 import { parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
 import { sessionsRepo } from "../auth/repo.ts";
+import { PLANT_DEFAULT_LOCALE_KEY, settingsRepo } from "../settings/repo.ts";
 import { usersRepo, type UserRow } from "./repo.ts";
 
 export const LOCALES = ["en", "pl", "ru"] as const;
@@ -86,7 +87,8 @@ export const createUserSchema = z
     role: z.enum(ROLES),
     full_name: fullNameSchema.nullish(),
     email: emailSchema.nullish(),
-    locale: z.enum(LOCALES).default("en"),
+    /** Absent: the plant's default language (settings). */
+    locale: z.enum(LOCALES).optional(),
     active: z.boolean().default(true),
     must_change_password: z.boolean().default(false),
   })
@@ -163,6 +165,12 @@ export class UserService {
     return this.createUnchecked(ctx, parseInput(createUserSchema, input));
   }
 
+  /** The language of an account created without one: the plant's setting, else English. */
+  async #defaultLocale(): Promise<(typeof LOCALES)[number]> {
+    const stored = await settingsRepo.get(this.#db.kysely, PLANT_DEFAULT_LOCALE_KEY);
+    return LOCALES.find((l) => l === stored) ?? "en";
+  }
+
   /** Creates a user without a permission check: for the CLI, first-start bootstrap and sign-up. */
   async createUnchecked(
     ctx: RequestContext,
@@ -180,7 +188,7 @@ export class UserService {
       email: input.email ?? null,
       role: input.role,
       active: input.active,
-      locale: input.locale,
+      locale: input.locale ?? (await this.#defaultLocale()),
       password_hash: await hashPassword(input.password),
       failed_login_count: 0,
       locked_until: null,

@@ -5,13 +5,15 @@
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, Outlet, Route, Routes, useLocation } from "react-router";
 import { useAbilities, type Abilities } from "../../auth/user";
+import { BackupsAdmin } from "./BackupsAdmin";
 import { IntegrationsAdmin } from "./IntegrationsAdmin";
 import { ReasonsAdmin } from "./ReasonsAdmin";
+import { SettingsAdmin } from "./SettingsAdmin";
 import { TemplateEditor } from "./TemplateEditor";
 import { TemplatesAdmin } from "./TemplatesAdmin";
 import { UsersAdmin } from "./UsersAdmin";
 
-export type AdminSection = "users" | "reasons" | "checklists" | "integrations";
+export type AdminSection = "users" | "reasons" | "checklists" | "integrations" | "settings" | "backups";
 
 /** The sections a role may open, in menu order. */
 export function adminSections(can: Abilities): AdminSection[] {
@@ -19,7 +21,8 @@ export function adminSections(can: Abilities): AdminSection[] {
   if (can.readUsers) sections.push("users");
   if (can.writeCatalog) sections.push("reasons");
   if (can.writeChecklists) sections.push("checklists");
-  if (can.writeSettings) sections.push("integrations");
+  if (can.writeSettings) sections.push("integrations", "settings");
+  if (can.writeBackups) sections.push("backups");
   return sections;
 }
 
@@ -67,15 +70,7 @@ function AdminLayout() {
   );
 }
 
-/** A section the role may not use: said in words, nothing else loads. */
-export function Refused() {
-  const { t } = useTranslation();
-  return (
-    <p role="alert" className="text-lg" data-testid="admin-refused">
-      {t("errors.forbidden")}
-    </p>
-  );
-}
+export { Refused } from "../../components/Refused";
 
 function AdminIndex() {
   const sections = adminSections(useAbilities());
@@ -93,6 +88,8 @@ export default function AdminRoutes() {
         <Route path="checklists/new" element={<TemplateEditor />} />
         <Route path="checklists/:templateId" element={<TemplateEditor />} />
         <Route path="integrations" element={<IntegrationsAdmin />} />
+        <Route path="settings" element={<SettingsAdmin />} />
+        <Route path="backups" element={<BackupsAdmin />} />
       </Route>
     </Routes>
   );

@@ -1,3 +1,4 @@
+import { QueryState } from "../../components/QueryState";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -18,7 +19,6 @@ import { fetchTools, NO_FILTER } from "../../api/tools";
 import { useAbilities } from "../../auth/user";
 import { Badge } from "../../components/Badge";
 import { Button } from "../../components/Button";
-import { ErrorNotice, Loading } from "../../components/Feedback";
 import { formErrors } from "../../components/form/errors";
 import { SelectField, TextField } from "../../components/form/Field";
 import { LoadMore } from "../../components/Page";
@@ -73,61 +73,61 @@ function Sources() {
           onDone={() => setEditing(null)}
         />
       )}
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
-      ) : query.data.length === 0 ? (
-        <p className="mt-4 text-lg">{t("admin.integrations.noSources")}</p>
-      ) : (
-        <ul className="mt-4 grid gap-3" data-testid="source-list">
-          {query.data.map((source) => {
-            const state = source.connection?.state ?? "inactive";
-            return (
-              <li
-                key={source.id}
-                className={`rounded-xl border border-slate-200 p-4 dark:border-slate-700 ${source.active ? "" : "opacity-70"}`}
-                data-testid="source"
-              >
-                <div className="flex flex-wrap items-center gap-3">
-                  <div className="min-w-0 flex-1">
-                    <p className="font-semibold">
-                      {t(`admin.integrations.kinds.${source.kind}`)} ·{" "}
-                      {source.machine
-                        ? `${source.machine.code} — ${source.machine.name}`
-                        : source.tool
-                          ? `${source.tool.assetNumber} — ${source.tool.name}`
-                          : ""}
-                    </p>
-                    <p className="font-mono text-sm break-all text-slate-600 dark:text-slate-400">
-                      {source.endpointUrl} · {source.nodeId}
-                    </p>
+      <QueryState
+        query={query}
+        isEmpty={(data) => data.length === 0}
+        empty={<p className="mt-4 text-lg">{t("admin.integrations.noSources")}</p>}
+      >
+        {(data) => (
+          <ul className="mt-4 grid gap-3" data-testid="source-list">
+            {data.map((source) => {
+              const state = source.connection?.state ?? "inactive";
+              return (
+                <li
+                  key={source.id}
+                  className={`rounded-xl border border-slate-200 p-4 dark:border-slate-700 ${source.active ? "" : "opacity-70"}`}
+                  data-testid="source"
+                >
+                  <div className="flex flex-wrap items-center gap-3">
+                    <div className="min-w-0 flex-1">
+                      <p className="font-semibold">
+                        {t(`admin.integrations.kinds.${source.kind}`)} ·{" "}
+                        {source.machine
+                          ? `${source.machine.code} — ${source.machine.name}`
+                          : source.tool
+                            ? `${source.tool.assetNumber} — ${source.tool.name}`
+                            : ""}
+                      </p>
+                      <p className="font-mono text-sm break-all text-slate-600 dark:text-slate-400">
+                        {source.endpointUrl} · {source.nodeId}
+                      </p>
+                    </div>
+                    <Badge tone={STATE_TONE[state] ?? "slate"} testId="source-state">
+                      {t(`admin.integrations.states.${state}`, { defaultValue: state })}
+                    </Badge>
+                    <Button variant="secondary" onClick={() => setEditing(source)}>
+                      {t("admin.integrations.edit")}
+                    </Button>
                   </div>
-                  <Badge tone={STATE_TONE[state] ?? "slate"} testId="source-state">
-                    {t(`admin.integrations.states.${state}`, { defaultValue: state })}
-                  </Badge>
-                  <Button variant="secondary" onClick={() => setEditing(source)}>
-                    {t("admin.integrations.edit")}
-                  </Button>
-                </div>
-                {source.connection?.lastReceivedAt && (
-                  <p className="mt-2 text-sm">
-                    {t("admin.integrations.lastValue", {
-                      value: format.number(source.connection.lastValue ?? 0),
-                      when: format.dateTime(source.connection.lastReceivedAt),
-                    })}
-                  </p>
-                )}
-                {source.connection?.lastError && (
-                  <p className="mt-2 text-sm font-medium break-words text-red-700 dark:text-red-300">
-                    {source.connection.lastError}
-                  </p>
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+                  {source.connection?.lastReceivedAt && (
+                    <p className="mt-2 text-sm">
+                      {t("admin.integrations.lastValue", {
+                        value: format.number(source.connection.lastValue ?? 0),
+                        when: format.dateTime(source.connection.lastReceivedAt),
+                      })}
+                    </p>
+                  )}
+                  {source.connection?.lastError && (
+                    <p className="mt-2 text-sm font-medium break-words text-red-700 dark:text-red-300">
+                      {source.connection.lastError}
+                    </p>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </QueryState>
     </section>
   );
 }
@@ -330,39 +330,43 @@ function Events() {
           ))}
         </SelectField>
       </div>
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
-      ) : events.length === 0 ? (
-        <p className="mt-4 text-lg">{t("admin.integrations.noEvents")}</p>
-      ) : (
-        <ul className="mt-4 grid gap-2" data-testid="event-list">
-          {events.map((event) => (
-            <li key={event.id} className="rounded-lg border border-slate-200 p-3 dark:border-slate-700">
-              <div className="flex flex-wrap items-center gap-3">
-                <span className="text-sm text-slate-600 dark:text-slate-400">{format.dateTime(event.receivedAt)}</span>
-                <span className="font-semibold uppercase">{event.channel}</span>
-                <span className="min-w-0 flex-1 truncate font-mono text-sm">{event.topic}</span>
-                <Badge tone={OUTCOME_TONE[event.status] ?? "slate"}>
-                  {t(`admin.integrations.outcomes.${event.status}`, { defaultValue: event.status })}
-                </Badge>
-              </div>
-              {event.error && <p className="mt-1 text-sm break-words text-red-700 dark:text-red-300">{event.error}</p>}
-              {event.payload && (
-                <details className="mt-1">
-                  <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-400">
-                    {t("admin.integrations.payload")}
-                  </summary>
-                  <pre className="mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-800">
-                    {event.payload}
-                  </pre>
-                </details>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState
+        query={query}
+        isEmpty={() => events.length === 0}
+        empty={<p className="mt-4 text-lg">{t("admin.integrations.noEvents")}</p>}
+      >
+        {() => (
+          <ul className="mt-4 grid gap-2" data-testid="event-list">
+            {events.map((event) => (
+              <li key={event.id} className="rounded-lg border border-slate-200 p-3 dark:border-slate-700">
+                <div className="flex flex-wrap items-center gap-3">
+                  <span className="text-sm text-slate-600 dark:text-slate-400">
+                    {format.dateTime(event.receivedAt)}
+                  </span>
+                  <span className="font-semibold uppercase">{event.channel}</span>
+                  <span className="min-w-0 flex-1 truncate font-mono text-sm">{event.topic}</span>
+                  <Badge tone={OUTCOME_TONE[event.status] ?? "slate"}>
+                    {t(`admin.integrations.outcomes.${event.status}`, { defaultValue: event.status })}
+                  </Badge>
+                </div>
+                {event.error && (
+                  <p className="mt-1 text-sm break-words text-red-700 dark:text-red-300">{event.error}</p>
+                )}
+                {event.payload && (
+                  <details className="mt-1">
+                    <summary className="cursor-pointer text-sm text-blue-700 dark:text-blue-400">
+                      {t("admin.integrations.payload")}
+                    </summary>
+                    <pre className="mt-1 overflow-x-auto rounded bg-slate-100 p-2 text-xs dark:bg-slate-800">
+                      {event.payload}
+                    </pre>
+                  </details>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
       <LoadMore
         hasMore={!!query.hasNextPage}
         loading={query.isFetchingNextPage}

@@ -1,3 +1,4 @@
+import { QueryState } from "../../components/QueryState";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -7,7 +8,6 @@ import { keys } from "../../api/keys";
 import { ROLES, useAbilities, useUser, type Role } from "../../auth/user";
 import { Badge } from "../../components/Badge";
 import { Button } from "../../components/Button";
-import { ErrorNotice, Loading } from "../../components/Feedback";
 import { formErrors } from "../../components/form/errors";
 import { controlClass, SelectField, TextField } from "../../components/form/Field";
 import { LoadMore } from "../../components/Page";
@@ -57,19 +57,19 @@ export function UsersAdmin() {
             <option value="no">{t("admin.users.inactiveOnly")}</option>
           </SelectField>
         </div>
-        {query.isPending ? (
-          <Loading />
-        ) : query.isError ? (
-          <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
-        ) : users.length === 0 ? (
-          <p className="mt-4 text-lg">{t("admin.users.none")}</p>
-        ) : (
-          <ul className="mt-4 grid gap-3" data-testid="user-list">
-            {users.map((user) => (
-              <UserRow key={user.id} user={user} canWrite={can.writeUsers} />
-            ))}
-          </ul>
-        )}
+        <QueryState
+          query={query}
+          isEmpty={() => users.length === 0}
+          empty={<p className="mt-4 text-lg">{t("admin.users.none")}</p>}
+        >
+          {() => (
+            <ul className="mt-4 grid gap-3" data-testid="user-list">
+              {users.map((user) => (
+                <UserRow key={user.id} user={user} canWrite={can.writeUsers} />
+              ))}
+            </ul>
+          )}
+        </QueryState>
         <LoadMore
           hasMore={!!query.hasNextPage}
           loading={query.isFetchingNextPage}

@@ -1,3 +1,5 @@
+import { ButtonLink } from "../../components/Page";
+import { PhotoGallery } from "../../components/photos/PhotoGallery";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -185,6 +187,7 @@ function Inspection({ log }: { log: MaintenanceLog }) {
 
           {current < steps.length ? (
             <StepCard
+              logId={log.id}
               index={current}
               total={steps.length}
               step={steps[current]}
@@ -299,6 +302,16 @@ function Inspection({ log }: { log: MaintenanceLog }) {
         </section>
       )}
       {log.status === "completed" && can.writeMaintenance && <SignPanel log={log} blocked={dirty} />}
+      {can.updateActions && log.status !== "draft" && (
+        <div className="mt-6">
+          <ButtonLink to={`/actions/new?log=${log.id}`} variant="secondary">
+            {t("actions.new")}
+          </ButtonLink>
+        </div>
+      )}
+      <section className="mt-6 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+        <PhotoGallery entityType="maintenance_log" entityId={log.id} canWrite={can.writePhotos} />
+      </section>
     </>
   );
 }
@@ -353,6 +366,7 @@ function StepChip({
 }
 
 function StepCard({
+  logId,
   index,
   total,
   step,
@@ -362,6 +376,7 @@ function StepCard({
   onPrevious,
   onNext,
 }: {
+  logId: string;
   index: number;
   total: number;
   step: Step;
@@ -396,7 +411,7 @@ function StepCard({
         </p>
       )}
       <div className="mt-4">
-        <StepControl step={step} answer={answer} onChange={onChange} disabled={false} />
+        <StepControl step={step} answer={answer} onChange={onChange} disabled={false} logId={logId} />
       </div>
       <details className="mt-4" open={answer.note !== ""}>
         <summary className="flex min-h-12 cursor-pointer items-center font-medium">{t("inspection.note")}</summary>

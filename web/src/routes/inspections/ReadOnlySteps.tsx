@@ -20,6 +20,8 @@ export function ReadOnlySteps({ log }: { log: MaintenanceLog }) {
       return value ? t("inspection.step.pass") : t("inspection.step.fail");
     }
     if (typeof value === "number") return `${format.number(value, 6)}${step.unit ? ` ${step.unit}` : ""}`;
+    // A photo step's value is the photo's id: the photo itself is in the log's gallery.
+    if (step.kind === "photo") return t("inspection.step.photoAttached");
     return value;
   }
 

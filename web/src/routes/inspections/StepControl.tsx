@@ -1,5 +1,10 @@
-import { useId } from "react";
+import { useId, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
+import { keys } from "../../api/keys";
+import { uploadPhoto } from "../../api/photos";
+import { uploadErrorText } from "../../components/photos/PhotoGallery";
+import { useImageUrl } from "../../components/photos/useImageUrl";
 import type { Step } from "../../api/inspections";
 import { controlClass } from "../../components/form/Field";
 import { useFormat } from "../../i18n/format";
@@ -38,11 +43,14 @@ export function StepControl({
   answer,
   onChange,
   disabled,
+  logId,
 }: {
   step: Step;
   answer: Answer;
   onChange: (answer: Answer) => void;
   disabled: boolean;
+  /** The log the photo of a photo step is attached to. */
+  logId?: string;
 }) {
   const { t } = useTranslation();
   const id = useId();
@@ -153,34 +161,87 @@ export function StepControl({
         </div>
       );
     case "photo":
-      return (
-        <div className="grid gap-2">
-          <label htmlFor={id} className="font-medium">
-            {t("inspection.step.photo")}
-          </label>
-          <input
-            id={id}
-            type="file"
-            accept="image/*"
-            capture="environment"
-            disabled={disabled}
-            aria-describedby={`${id}-later`}
-            onChange={(e) => onChange({ ...answer, photo: e.target.files?.[0]?.name ?? null })}
-            className="block min-h-12 w-full text-lg file:mr-4 file:min-h-12 file:rounded-lg file:border-0 file:bg-blue-700 file:px-5 file:font-semibold file:text-white dark:file:bg-blue-500 dark:file:text-slate-950"
-          />
-          <p
-            id={`${id}-later`}
-            data-testid="photo-later"
-            className="rounded-lg bg-amber-50 px-4 py-3 text-amber-900 dark:bg-amber-950 dark:text-amber-200"
-          >
-            {step.required ? t("inspection.step.photoLaterRequired") : t("inspection.step.photoLater")}
-          </p>
-          {answer.photo && (
-            <p className="text-slate-600 dark:text-slate-400">
-              {t("inspection.step.photoChosen", { name: answer.photo })}
-            </p>
-          )}
-        </div>
-      );
+      return <PhotoStep step={step} answer={answer} onChange={onChange} disabled={disabled} logId={logId} />;
   }
+}
+
+/**
+ * A photo step: the rear camera; the photo is uploaded to the log at once (with the step's text
+ * as caption) and its id becomes the step's answer, saved with the log.
+ */
+function PhotoStep({
+  step,
+  answer,
+  onChange,
+  disabled,
+  logId,
+}: {
+  step: Step;
+  answer: Answer;
+  onChange: (answer: Answer) => void;
+  disabled: boolean;
+  logId?: string;
+}) {
+  const { t } = useTranslation();
+  const id = useId();
+  const client = useQueryClient();
+  const [progress, setProgress] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const photoId = typeof answer.value === "string" && answer.value ? answer.value : null;
+
+  async function take(file: File | undefined) {
+    if (!file || !logId) return;
+    setError(null);
+    setProgress(0);
+    try {
+      const photo = await uploadPhoto("maintenance_log", logId, file, setProgress, step.text.slice(0, 500));
+      onChange({ ...answer, value: photo.id, photo: file.name });
+      void client.invalidateQueries({ queryKey: keys.photos("maintenance_log", logId) });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setProgress(null);
+    }
+  }
+
+  return (
+    <div className="grid gap-2">
+      <label htmlFor={id} className="font-medium">
+        {t("inspection.step.photo")}
+      </label>
+      <input
+        id={id}
+        type="file"
+        accept="image/*"
+        capture="environment"
+        disabled={disabled || progress !== null || !logId}
+        aria-describedby={`${id}-hint`}
+        aria-invalid={error ? true : undefined}
+        onChange={(e) => void take(e.target.files?.[0])}
+        className="block min-h-12 w-full text-lg file:mr-4 file:min-h-12 file:rounded-lg file:border-0 file:bg-blue-700 file:px-5 file:font-semibold file:text-white dark:file:bg-blue-500 dark:file:text-slate-950"
+      />
+      <p id={`${id}-hint`} data-testid="photo-hint" className="text-slate-600 dark:text-slate-400">
+        {t("inspection.step.photoHint")}
+      </p>
+      {progress !== null && (
+        <progress max={1} value={progress} className="h-3 w-48" aria-label={t("photos.uploading")} />
+      )}
+      {error !== null && (
+        <p role="alert" className="font-medium text-red-700 dark:text-red-300" data-testid="field-error">
+          {uploadErrorText(t, error)}
+        </p>
+      )}
+      {photoId && (
+        <div className="flex items-center gap-3" data-testid="step-photo">
+          <StepThumbnail id={photoId} />
+          {answer.photo && <span>{t("inspection.step.photoTaken", { name: answer.photo })}</span>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function StepThumbnail({ id }: { id: string }) {
+  const { url } = useImageUrl(id, "thumbnail");
+  return url ? <img src={url} alt="" className="h-24 w-24 rounded-lg object-cover" /> : null;
 }

@@ -10,7 +10,7 @@ export interface Answer {
   /** The number as typed (number steps). */
   raw: string;
   note: string;
-  /** The photo chosen on this tablet (not sent: uploads are not there yet). */
+  /** The file name of the photo taken on this tablet for a photo step (its id is the value). */
   photo: string | null;
 }
 

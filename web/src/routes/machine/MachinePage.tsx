@@ -11,7 +11,7 @@ import { DownFor } from "../../components/DownFor";
 import { ErrorNotice, Loading } from "../../components/Feedback";
 import { LabelButton } from "../../components/qr/LabelButton";
 import { KpiPanel } from "../../components/KpiPanel";
-import { Breadcrumbs } from "../../components/Page";
+import { Breadcrumbs, ButtonLink } from "../../components/Page";
 import { StartInspection } from "../inspections/StartInspection";
 import { useFormat } from "../../i18n/format";
 import { History } from "./History";
@@ -61,7 +61,12 @@ function MachineView({ machineId }: { machineId: string }) {
           {machine.code} — {machine.name}
         </h1>
         <MachineStatusBadge status={machine.status} large testId="machine-status" />
-        <div className="ml-auto">
+        <div className="ml-auto flex flex-wrap gap-2">
+          {can.reportFailures && machine.status !== "retired" && (
+            <ButtonLink to={`/failures/new?machine=${machine.id}`} variant="secondary">
+              {t("failures.report")}
+            </ButtonLink>
+          )}
           <LabelButton code={machine.code} name={machine.name} path={`/plant/machines/${machine.id}`} />
         </div>
       </div>

@@ -1,3 +1,4 @@
+import { QueryState } from "../../components/QueryState";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -5,7 +6,6 @@ import { useErrorText } from "../../api/errors";
 import { keys, refreshMachine } from "../../api/keys";
 import { fetchReasonTree, setDowntimeReason, type DowntimeCategory, type ReasonNode } from "../../api/plant";
 import { Button } from "../../components/Button";
-import { ErrorNotice, Loading } from "../../components/Feedback";
 import { useReasonName } from "../../i18n/reasons";
 
 const CATEGORY_BORDER: Record<DowntimeCategory, string> = {
@@ -66,33 +66,29 @@ export function ReasonPicker({ machineId, downtimeId, onSaved, onCancel }: Props
       </h2>
       <p className="mt-1 text-slate-600 dark:text-slate-400">{group ? t("quick.pickDetail") : t("quick.pickGroup")}</p>
 
-      {tree.isPending ? (
-        <Loading />
-      ) : tree.isError ? (
-        <div className="mt-3">
-          <ErrorNotice error={tree.error} onRetry={() => void tree.refetch()} />
-        </div>
-      ) : (
-        <ul className="mt-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
-          {options.map((reason) => (
-            <li key={reason.id}>
-              <button
-                type="button"
-                onClick={() => choose(reason)}
-                disabled={save.isPending}
-                className={`flex min-h-16 w-full items-center justify-between gap-2 rounded-xl border border-l-8 border-slate-300 bg-slate-50 px-4 py-3 text-left text-lg font-semibold hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:opacity-60 dark:border-slate-600 dark:bg-slate-800 dark:hover:bg-slate-700 ${CATEGORY_BORDER[reason.category] ?? ""}`}
-              >
-                <span className="min-w-0 break-words">{reasonName(reason)}</span>
-                {reason.children.length > 0 && (
-                  <span aria-hidden="true" className="text-2xl text-slate-500">
-                    ›
-                  </span>
-                )}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={tree}>
+        {() => (
+          <ul className="mt-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+            {options.map((reason) => (
+              <li key={reason.id}>
+                <button
+                  type="button"
+                  onClick={() => choose(reason)}
+                  disabled={save.isPending}
+                  className={`flex min-h-16 w-full items-center justify-between gap-2 rounded-xl border border-l-8 border-slate-300 bg-slate-50 px-4 py-3 text-left text-lg font-semibold hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 disabled:opacity-60 dark:border-slate-600 dark:bg-slate-800 dark:hover:bg-slate-700 ${CATEGORY_BORDER[reason.category] ?? ""}`}
+                >
+                  <span className="min-w-0 break-words">{reasonName(reason)}</span>
+                  {reason.children.length > 0 && (
+                    <span aria-hidden="true" className="text-2xl text-slate-500">
+                      ›
+                    </span>
+                  )}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
 
       {save.isError && (
         <p

@@ -1,3 +1,4 @@
+import { QueryState } from "../../components/QueryState";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { keys } from "../../api/keys";
 import { useTranslation } from "react-i18next";
@@ -50,23 +51,21 @@ export function LinePage() {
         <h2 id="line-machines" className="text-xl font-bold">
           {t("plant.machines")}
         </h2>
-        {machines.isPending ? (
-          <Loading />
-        ) : machines.isError ? (
-          <div className="mt-3">
-            <ErrorNotice error={machines.error} onRetry={() => void machines.refetch()} />
-          </div>
-        ) : items.length === 0 ? (
-          <p className="mt-3 text-slate-600 dark:text-slate-400">{t("plant.noMachines")}</p>
-        ) : (
-          <ul className="mt-3 grid gap-3 sm:grid-cols-2 xl:grid-cols-3">
-            {items.map((machine) => (
-              <li key={machine.id} className="min-w-0">
-                <MachineCard machine={machine} />
-              </li>
-            ))}
-          </ul>
-        )}
+        <QueryState
+          query={machines}
+          isEmpty={() => items.length === 0}
+          empty={<p className="mt-3 text-slate-600 dark:text-slate-400">{t("plant.noMachines")}</p>}
+        >
+          {() => (
+            <ul className="mt-3 grid gap-3 sm:grid-cols-2 xl:grid-cols-3">
+              {items.map((machine) => (
+                <li key={machine.id} className="min-w-0">
+                  <MachineCard machine={machine} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
         <LoadMore
           hasMore={machines.hasNextPage}
           loading={machines.isFetchingNextPage}

@@ -1,3 +1,4 @@
+import { QueryState } from "../../components/QueryState";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { keys } from "../../api/keys";
 import { useMemo } from "react";
@@ -6,7 +7,6 @@ import { Link } from "react-router";
 import { fetchLines, fetchMachineOverview, type LineSummary, type MachineBrief } from "../../api/plant";
 import { useAbilities } from "../../auth/user";
 import { LineStatusBadge, MachineStatusBadge } from "../../components/Badge";
-import { ErrorNotice, Loading } from "../../components/Feedback";
 import { ButtonLink, LoadMore } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 
@@ -44,26 +44,34 @@ export function LinesPage() {
         {can.writePlant && <ButtonLink to="/plant/lines/new">{t("plant.newLine")}</ButtonLink>}
       </div>
 
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError || machines.isError ? (
-        <div className="mt-6">
-          <ErrorNotice
-            error={query.error ?? machines.error}
-            onRetry={() => void Promise.all([query.refetch(), machines.refetch()])}
-          />
-        </div>
-      ) : lines.length === 0 ? (
-        <p className="mt-6 text-lg text-slate-600 dark:text-slate-400">{t("plant.noLines")}</p>
-      ) : (
-        <ul className="mt-6 grid gap-4 xl:grid-cols-2">
-          {lines.map((line) => (
-            <li key={line.id} className="min-w-0">
-              <LineCard line={line} machines={machines.data ? (byLine.get(line.id) ?? []) : null} partial={partial} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <div className="mt-6">
+        <QueryState
+          // Lines and the machine overview fail or retry together: the cards need both.
+          query={{
+            isPending: query.isPending,
+            isError: query.isError || machines.isError,
+            error: query.error ?? machines.error,
+            data: query.data ? lines : undefined,
+            refetch: () => Promise.all([query.refetch(), machines.refetch()]),
+          }}
+          isEmpty={(list) => list.length === 0}
+          empty={<p className="text-lg text-slate-600 dark:text-slate-400">{t("plant.noLines")}</p>}
+        >
+          {(list) => (
+            <ul className="grid gap-4 xl:grid-cols-2">
+              {list.map((line) => (
+                <li key={line.id} className="min-w-0">
+                  <LineCard
+                    line={line}
+                    machines={machines.data ? (byLine.get(line.id) ?? []) : null}
+                    partial={partial}
+                  />
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
+      </div>
       <LoadMore
         hasMore={query.hasNextPage}
         loading={query.isFetchingNextPage}

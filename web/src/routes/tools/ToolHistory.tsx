@@ -1,3 +1,4 @@
+import { QueryState } from "../../components/QueryState";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
@@ -5,7 +6,6 @@ import { Link } from "react-router";
 import { keys } from "../../api/keys";
 import { fetchToolHistory, type ToolHistoryItem } from "../../api/tools";
 import { Badge, CategoryBadge, LogStatusBadge, RepairStatusBadge } from "../../components/Badge";
-import { ErrorNotice, Loading } from "../../components/Feedback";
 import { LoadMore } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 import { useReasonName } from "../../i18n/reasons";
@@ -32,23 +32,21 @@ export function ToolHistory({ toolId }: { toolId: string }) {
         {t("history.heading")}
       </h2>
       <p className="text-sm text-slate-600 dark:text-slate-400">{t("tools.historyHint")}</p>
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        <div className="mt-3">
-          <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
-        </div>
-      ) : items.length === 0 ? (
-        <p className="mt-3 text-slate-600 dark:text-slate-400">{t("history.empty")}</p>
-      ) : (
-        <ol className="mt-3 space-y-3" data-testid="tool-history">
-          {items.map((item) => (
-            <li key={`${item.kind}-${item.id}`}>
-              <Entry item={item} />
-            </li>
-          ))}
-        </ol>
-      )}
+      <QueryState
+        query={query}
+        isEmpty={() => items.length === 0}
+        empty={<p className="mt-3 text-slate-600 dark:text-slate-400">{t("history.empty")}</p>}
+      >
+        {() => (
+          <ol className="mt-3 space-y-3" data-testid="tool-history">
+            {items.map((item) => (
+              <li key={`${item.kind}-${item.id}`}>
+                <Entry item={item} />
+              </li>
+            ))}
+          </ol>
+        )}
+      </QueryState>
       <LoadMore
         hasMore={query.hasNextPage}
         loading={query.isFetchingNextPage}

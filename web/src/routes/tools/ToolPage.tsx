@@ -8,7 +8,7 @@ import { useAbilities } from "../../auth/user";
 import { ToolStatusBadge } from "../../components/Badge";
 import { ErrorNotice, Loading } from "../../components/Feedback";
 import { LabelButton } from "../../components/qr/LabelButton";
-import { Breadcrumbs } from "../../components/Page";
+import { Breadcrumbs, ButtonLink } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
 import { StartInspection } from "../inspections/StartInspection";
 import { LifeBar } from "./LifeBar";
@@ -49,7 +49,12 @@ function ToolView({ toolId }: { toolId: string }) {
           {tool.assetNumber} — {tool.name}
         </h1>
         <ToolStatusBadge status={tool.status} large testId="tool-status" />
-        <div className="ml-auto">
+        <div className="ml-auto flex flex-wrap gap-2">
+          {can.reportFailures && !retired && (
+            <ButtonLink to={`/failures/new?tool=${tool.id}`} variant="secondary">
+              {t("failures.report")}
+            </ButtonLink>
+          )}
           <LabelButton code={tool.assetNumber} name={tool.name} path={`/tools/${tool.id}`} />
         </div>
       </div>

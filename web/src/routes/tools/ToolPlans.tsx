@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { ButtonLink } from "../../components/Page";
 import { useTranslation } from "react-i18next";
 import type { Plan, Tool } from "../../api/tools";
 import { useAbilities } from "../../auth/user";
@@ -37,9 +38,14 @@ export function ToolPlans({ tool }: { tool: Tool }) {
               <PlanCard
                 plan={plan}
                 action={
-                  can.writeMaintenance && tool.status !== "retired" ? (
-                    <StartPlanLog toolId={tool.id} plan={plan} />
-                  ) : null
+                  <>
+                    {can.writeMaintenance && tool.status !== "retired" && <StartPlanLog toolId={tool.id} plan={plan} />}
+                    {can.updateActions && (
+                      <ButtonLink to={`/actions/new?plan=${plan.id}`} variant="secondary">
+                        {t("actions.new")}
+                      </ButtonLink>
+                    )}
+                  </>
                 }
               />
             </li>

@@ -1,3 +1,4 @@
+import { QueryState } from "../../components/QueryState";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -6,7 +7,6 @@ import { keys } from "../../api/keys";
 import { fetchTools, TOOL_STATUSES, type ToolFilter, type ToolSummary } from "../../api/tools";
 import { useAbilities } from "../../auth/user";
 import { ToolStatusBadge } from "../../components/Badge";
-import { ErrorNotice, Loading } from "../../components/Feedback";
 import { SelectField, TextField } from "../../components/form/Field";
 import { ButtonLink, LoadMore } from "../../components/Page";
 import { useFormat } from "../../i18n/format";
@@ -133,25 +133,25 @@ export function ToolsPage() {
         </SelectField>
       </div>
 
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        <div className="mt-6">
-          <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />
-        </div>
-      ) : tools.length === 0 ? (
-        <p className="mt-6 text-lg text-slate-600 dark:text-slate-400" data-testid="tools-empty">
-          {t("tools.none")}
-        </p>
-      ) : (
-        <ul className={`mt-6 grid gap-3 ${query.isPlaceholderData ? "opacity-60" : ""}`} data-testid="tool-list">
-          {tools.map((tool) => (
-            <li key={tool.id}>
-              <ToolRow tool={tool} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState
+        query={query}
+        isEmpty={() => tools.length === 0}
+        empty={
+          <p className="mt-6 text-lg text-slate-600 dark:text-slate-400" data-testid="tools-empty">
+            {t("tools.none")}
+          </p>
+        }
+      >
+        {() => (
+          <ul className={`mt-6 grid gap-3 ${query.isPlaceholderData ? "opacity-60" : ""}`} data-testid="tool-list">
+            {tools.map((tool) => (
+              <li key={tool.id}>
+                <ToolRow tool={tool} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
       <LoadMore
         hasMore={query.hasNextPage}
         loading={query.isFetchingNextPage}
