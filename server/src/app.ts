@@ -16,6 +16,7 @@ import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
 import { registerBackupRoutes } from "./modules/backups/rest.ts";
+import { registerEncryptionRoutes } from "./modules/encryption/rest.ts";
 import { registerRetentionRoutes } from "./modules/retention/rest.ts";
 import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
 import { registerDowntimeReasonRoutes } from "./modules/downtime-reasons/rest.ts";
@@ -169,6 +170,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerNotificationRoutes(app, services);
   await registerPhotoRoutes(app, services);
   registerBackupRoutes(app, services);
+  registerEncryptionRoutes(app, services);
   registerRetentionRoutes(app, services);
   await registerGraphql(app, services, config);
   await registerWeb(app, config.webDir);

@@ -7,6 +7,7 @@ import { registerActionGraphql } from "../modules/actions/graphql.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
 import { registerBackupGraphql } from "../modules/backups/graphql.ts";
+import { registerEncryptionGraphql } from "../modules/encryption/graphql.ts";
 import { registerRetentionGraphql } from "../modules/retention/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
 import { registerChecklistGraphql } from "../modules/checklists/graphql.ts";
@@ -55,6 +56,7 @@ export function buildSchema() {
   registerHistoryGraphql(builder, refs);
   registerPhotoGraphql(builder, refs);
   registerBackupGraphql(builder);
+  registerEncryptionGraphql(builder);
   registerRetentionGraphql(builder);
   return builder.toSchema();
 }
