@@ -419,7 +419,7 @@ forEachBackend("key rotation inside the running server", (backend) => {
     let stop = false;
     const acknowledged: string[] = [];
     const writer = async (machineId: string, slot: number) => {
-      const base = Date.parse("2025-01-01T00:00:00Z") + slot * 3600_000 * 24 * 365;
+      const base = Date.parse("2020-01-01T00:00:00Z") + slot * 3600_000 * 24 * 100;
       for (let i = 0; !stop; i++) {
         const res = await api.post("/api/v1/downtimes", {
           machine_id: machineId,
