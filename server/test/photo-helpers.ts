@@ -27,12 +27,7 @@ export const noisePng = () =>
     .png()
     .toBuffer();
 
-export async function uploadPhotos(
-  t: TestApp,
-  entityId: string,
-  n: number,
-  entityType = "machine",
-): Promise<string[]> {
+export async function uploadPhotos(t: TestApp, entityId: string, n: number, entityType = "machine"): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const body = form({ entity_type: entityType, entity_id: entityId }, await noisePng());
@@ -47,4 +42,3 @@ export async function uploadPhotos(
   }
   return ids;
 }
-

@@ -322,12 +322,25 @@ forEachBackend("retention of photos", (backend) => {
         assert.equal((await api.post(`/api/v1/tools/${id}/retire`, {})).status, 200);
       }
       // Retired 40 days ago vs. yesterday; one photo of the active tool deleted 3 days ago.
-      await db.updateTable("tools").set({ retired_at: ago(40) }).where("id", "=", retiredOld).execute();
+      await db
+        .updateTable("tools")
+        .set({ retired_at: ago(40) })
+        .where("id", "=", retiredOld)
+        .execute();
       assert.equal((await api.delete(`/api/v1/photos/${activePhotos[0]}`)).status, 200);
-      await db.updateTable("photos").set({ deleted_at: ago(3) }).where("id", "=", activePhotos[0]).execute();
+      await db
+        .updateTable("photos")
+        .set({ deleted_at: ago(3) })
+        .where("id", "=", activePhotos[0])
+        .execute();
 
       const rule = (kind: string, keep_days: number) =>
-        t.app.inject({ method: "PUT", url: `/api/v1/retention/rules/${kind}`, headers: t.adminAuth, payload: { keep_days } });
+        t.app.inject({
+          method: "PUT",
+          url: `/api/v1/retention/rules/${kind}`,
+          headers: t.adminAuth,
+          payload: { keep_days },
+        });
       assert.equal((await rule("retired_tool_photos", 10)).statusCode, 422);
       assert.equal((await rule("retired_tool_photos", 30)).statusCode, 200);
       assert.equal((await rule("deleted_photos", 2)).statusCode, 200);
@@ -348,7 +361,9 @@ forEachBackend("retention of photos", (backend) => {
         kinds: ["retired_tool_photos", "deleted_photos"],
       });
       assert.equal(applied.status, 200, JSON.stringify(applied.body));
-      const removed = Object.fromEntries(applied.body.items.map((i: { kind: string; removed: number }) => [i.kind, i.removed]));
+      const removed = Object.fromEntries(
+        applied.body.items.map((i: { kind: string; removed: number }) => [i.kind, i.removed]),
+      );
       assert.deepEqual(removed, { retired_tool_photos: 2, deleted_photos: 1 });
       const left = (await db.selectFrom("photos").select("id").execute()).map((r) => r.id).sort();
       assert.deepEqual(left, [...newPhotos, activePhotos[1]].sort());

@@ -37,7 +37,11 @@ export function keyRotation(dialect: DialectName) {
         .addColumn("error", t.text)
         .addColumn("actor_id", t.id, (c) => c.references("users.id"))
         .execute();
-      await db.schema.createIndex("key_rotations_started_idx").on("key_rotations").columns(["started_at", "id"]).execute();
+      await db.schema
+        .createIndex("key_rotations_started_idx")
+        .on("key_rotations")
+        .columns(["started_at", "id"])
+        .execute();
     },
   };
 }

@@ -6,7 +6,10 @@ import { listSchema, startSchema } from "./service.ts";
 export function registerEncryptionRoutes(app: FastifyInstance, { encryption }: Services): void {
   app.get(
     "/api/v1/encryption",
-    describe("operations", "Whether data is encrypted, the public id of the key in use, whether a rotation runs (admin)"),
+    describe(
+      "operations",
+      "Whether data is encrypted, the public id of the key in use, whether a rotation runs (admin)",
+    ),
     async (request) => encryption.status(request.ctx),
   );
   app.post(

@@ -159,7 +159,11 @@ export class KeyRotationService {
   /** The key this process encrypts with now (public id only), and whether a rotation is under way. */
   status(ctx: RequestContext): { encrypted: boolean; key_id: string | null; rotating: boolean } {
     authorize(ctx, "encryption:write");
-    return { encrypted: Boolean(this.#keys.current), key_id: this.#keys.current?.id() ?? null, rotating: Boolean(this.#keys.previous) };
+    return {
+      encrypted: Boolean(this.#keys.current),
+      key_id: this.#keys.current?.id() ?? null,
+      rotating: Boolean(this.#keys.previous),
+    };
   }
 
   #readNextKey(): SecretKey {

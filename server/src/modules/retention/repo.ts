@@ -21,7 +21,11 @@ const ref = (name: string) => sql.ref(name);
 function targetOf(kind: Exclude<RetentionKindName, "audit_log">): Target {
   switch (kind) {
     case "integration_events":
-      return { table: "integration_events", column: ref("received_at"), where: (c) => sql`${ref("received_at")} < ${c}` };
+      return {
+        table: "integration_events",
+        column: ref("received_at"),
+        where: (c) => sql`${ref("received_at")} < ${c}`,
+      };
     case "notifications":
       return { table: "notifications", column: ref("created_at"), where: (c) => sql`${ref("created_at")} < ${c}` };
     case "job_runs":
@@ -113,7 +117,9 @@ export const retentionRepo = {
   async photoKeys(db: Queryable, kind: RetentionKindName, cutoff: string): Promise<string[]> {
     if (!PHOTO_KINDS.includes(kind)) return [];
     const t = targetOf(kind as "deleted_photos");
-    const rows = await sql<{ storage_key: string }>`select storage_key from photos where ${t.where(cutoff)}`.execute(db);
+    const rows = await sql<{ storage_key: string }>`select storage_key from photos where ${t.where(cutoff)}`.execute(
+      db,
+    );
     return rows.rows.map((r) => r.storage_key);
   },
 
