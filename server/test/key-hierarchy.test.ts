@@ -269,7 +269,7 @@ forEachBackend("encrypted backups", (backend) => {
         const got = await tableCounts(restored.runtime);
         // The backup's own record was written after the snapshot; everything else is equal.
         for (const table of Object.keys(expected)) {
-          if (["backups", "audit_log", "audit_head", "sessions", "refresh_tokens", "users"].includes(table)) continue;
+          if (["backups", "audit_log", "audit_head", "sessions", "refresh_tokens"].includes(table)) continue;
           assert.equal(got[table], expected[table], table);
         }
         assert.deepEqual(
@@ -426,6 +426,10 @@ forEachBackend("key rotation inside the running server", (backend) => {
     assert.equal(same.status, 409);
     assert.equal(same.body.error.details[0].code, "same_key");
     assert.equal((await api.post("/api/v1/encryption/rotations", { key: "x" })).status, 422);
+    assert.equal((await api.get("/api/v1/encryption/rotations?limit=-1")).status, 422);
+    assert.equal((await api.get("/api/v1/encryption/rotations/no-such-rotation")).status, 404);
+    assert.equal((await restClient(t.app, viewer.auth).get("/api/v1/encryption")).status, 403);
+    assert.equal((await api.get("/api/v1/encryption/rotations")).body.items.length, 0, "refusals leave no record");
     writeFileSync(`${keyFile}.new`, `${NEW_KEY}\n`);
 
     // Break one photo so the background rewrap stops half-way, then resume it.
