@@ -177,7 +177,8 @@ async function backup(config: Config, args: string[]): Promise<number> {
       outDir: values.out ? path.resolve(values.out) : undefined,
     });
     const file = path.isAbsolute(made.file!) ? made.file! : path.join(config.backup.dir, made.file!);
-    console.log(`Backup written: ${file} (${made.size_bytes} bytes, sha256 ${made.sha256})`);
+    const sealed = made.encrypted ? `, encrypted: restoring it needs the key of id ${made.key_id}` : "";
+    console.log(`Backup written: ${file} (${made.size_bytes} bytes, sha256 ${made.sha256}${sealed})`);
     return 0;
   } finally {
     await runtime.close();
