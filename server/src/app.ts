@@ -17,6 +17,7 @@ import { registerAnalyticsRoutes } from "./modules/analytics/rest.ts";
 import { registerAuditRoutes } from "./modules/audit/rest.ts";
 import { registerAuthRoutes } from "./modules/auth/rest.ts";
 import { registerBackupRoutes } from "./modules/backups/rest.ts";
+import { registerEncryptionRoutes } from "./modules/encryption/rest.ts";
 import { registerRetentionRoutes } from "./modules/retention/rest.ts";
 import { registerSettingsRoutes } from "./modules/settings/rest.ts";
 import { registerChecklistRoutes } from "./modules/checklists/rest.ts";
@@ -189,6 +190,7 @@ export async function buildApp(runtime: Runtime, options: AppOptions = {}): Prom
   registerNotificationRoutes(app, services);
   await registerPhotoRoutes(app, services);
   registerBackupRoutes(app, services);
+  registerEncryptionRoutes(app, services);
   registerRetentionRoutes(app, services);
   registerSettingsRoutes(app, services);
   await registerGraphql(app, services, config);

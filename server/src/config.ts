@@ -213,6 +213,11 @@ export interface Config {
    * SQLite uses it for the database; photos and backups derive their keys from it too.
    */
   encryptionKey?: SecretKey;
+  /**
+   * Where the running server reads the next master key when an admin rotates the key
+   * (HOM_NEW_ENCRYPTION_KEY_FILE, else `<HOM_ENCRYPTION_KEY_FILE>.new`); read at that moment, not at start.
+   */
+  newEncryptionKeyFile?: string;
   mqttUrl?: string;
   /** MQTT client id: stable per instance, so the broker keeps its session across restarts. */
   mqttClientId: string;
@@ -301,6 +306,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = { ...readDotEnv(), .
       ? { kind: "postgres", url: env.DATABASE_URL, schema: env.HOM_PG_SCHEMA, poolSize: env.HOM_DB_POOL_SIZE }
       : { kind: "sqlite", file: path.join(dataDir, "hom.sqlite"), ...(encryptionKey ? { key: encryptionKey } : {}) },
     encryptionKey,
+    newEncryptionKeyFile:
+      environment.HOM_NEW_ENCRYPTION_KEY_FILE ||
+      (environment.HOM_ENCRYPTION_KEY_FILE ? `${environment.HOM_ENCRYPTION_KEY_FILE}.new` : undefined),
     mqttUrl: env.HOM_MQTT_URL,
     mqttClientId: env.HOM_MQTT_CLIENT_ID ?? `hom-${os.hostname().replace(/[^A-Za-z0-9._-]/g, "_")}`.slice(0, 128),
     mqttShareGroup: env.HOM_MQTT_SHARE_GROUP,

@@ -10,6 +10,7 @@ import { migrateToLatest } from "./db/migrate.ts";
 import { AppError } from "./errors.ts";
 import { ArchiveError } from "./modules/backups/tar.ts";
 import { RestoreRefused, restoreArchive } from "./modules/backups/archive.ts";
+import { ArchiveKeyError } from "./modules/backups/archive-cipher.ts";
 import { fileSourcesFor } from "./modules/backups/files.ts";
 import { formatReport, runDoctor } from "./modules/ops/doctor.ts";
 import { startRuntime } from "./runtime.ts";
@@ -32,8 +33,10 @@ Commands:
                                  HOM_BACKUP_DIR or DIR, while the server keeps running
   doctor                         Check configuration, storage, database, broker, clock and backups
                                  (exit 1 when something fails; prints no secrets)
-  restore FILE [--force]         Check FILE against its manifest, then restore it into an empty
-                                 data dir / PostgreSQL schema (--force: replace what is there)
+  restore FILE [--force] [--key-file F]
+                                 Check FILE against its manifest, then restore it into an empty
+                                 data dir / PostgreSQL schema (--force: replace what is there); an
+                                 encrypted archive needs its key: --key-file F or HOM_ENCRYPTION_KEY
   encrypt                        Encrypt an existing plain SQLite database with HOM_ENCRYPTION_KEY
                                  (or HOM_ENCRYPTION_KEY_FILE); run it with the server stopped
   rekey [--new-key-file F]       Re-encrypt the SQLite database from HOM_ENCRYPTION_KEY to the key in
@@ -174,25 +177,30 @@ async function backup(config: Config, args: string[]): Promise<number> {
       outDir: values.out ? path.resolve(values.out) : undefined,
     });
     const file = path.isAbsolute(made.file!) ? made.file! : path.join(config.backup.dir, made.file!);
-    console.log(`Backup written: ${file} (${made.size_bytes} bytes, sha256 ${made.sha256})`);
+    const sealed = made.encrypted ? `, encrypted: restoring it needs the key of id ${made.key_id}` : "";
+    console.log(`Backup written: ${file} (${made.size_bytes} bytes, sha256 ${made.sha256}${sealed})`);
     return 0;
   } finally {
     await runtime.close();
   }
 }
 
-/** `hom encrypt` and `hom rekey`: SQLite only; PostgreSQL encrypts its own storage (docs/security.md). */
+/**
+ * `hom encrypt` (SQLite only; PostgreSQL encrypts its own storage, docs/security.md) and `hom rekey`:
+ * the SQLite database moves to the new key, then every photo's data key is rewrapped (resumable);
+ * on PostgreSQL only the photos move.
+ */
 async function encryption(config: Config, command: "encrypt" | "rekey", args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { "new-key-file": { type: "string" } } });
-  if (config.database.kind !== "sqlite") {
+  if (config.database.kind !== "sqlite" && command === "encrypt") {
     return fail(
       `${command} applies to the SQLite database only; on PostgreSQL encrypt the database's storage (docs/security.md)`,
     );
   }
-  const file = config.database.file;
   const key = config.encryptionKey;
   if (!key) return fail(`${command} needs HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE`);
-  if (command === "encrypt") {
+  if (command === "encrypt" && config.database.kind === "sqlite") {
+    const file = config.database.file;
     const outcome = encryptDatabase(file, key);
     if (outcome === "done") await auditKeyChange(config, key, "database.encrypt");
     console.log(
@@ -216,16 +224,45 @@ async function encryption(config: Config, command: "encrypt" | "rekey", args: st
   if (problems.length > 0) return fail(problems.join("; "));
   if (!newKey)
     return fail("rekey needs the new key in HOM_NEW_ENCRYPTION_KEY, HOM_NEW_ENCRYPTION_KEY_FILE or --new-key-file");
-  const outcome = rekeyDatabase(file, key, newKey);
-  if (outcome === "done") await auditKeyChange(config, newKey, "database.rekey");
-  console.log(
-    outcome === "done"
-      ? `Re-encrypted ${file} with the new key. Set HOM_ENCRYPTION_KEY (or its file) to the new key before the next start.`
-      : outcome === "already"
-        ? `${file} already uses the new key; set HOM_ENCRYPTION_KEY to it before the next start.`
-        : `No database at ${file}; nothing to re-encrypt.`,
-  );
-  return 0;
+  let databaseRekeyed = false;
+  if (config.database.kind === "sqlite") {
+    const file = config.database.file;
+    const outcome = rekeyDatabase(file, key, newKey);
+    if (outcome === "done") await auditKeyChange(config, newKey, "database.rekey");
+    databaseRekeyed = outcome !== "absent";
+    console.log(
+      outcome === "done"
+        ? `Re-encrypted ${file} with the new key.`
+        : outcome === "already"
+          ? `${file} already uses the new key.`
+          : `No database at ${file}; nothing to re-encrypt.`,
+    );
+    if (outcome === "absent") return 0;
+  }
+  // On PostgreSQL only photos move; stop every HOM instance first (docs/security.md).
+  // Photos (and the rotation record): with the database now under the new key.
+  const next: Config = {
+    ...config,
+    encryptionKey: newKey,
+    database: config.database.kind === "sqlite" ? { ...config.database, key: newKey } : config.database,
+  };
+  const runtime = await startRuntime(next, { feeds: false });
+  try {
+    const rotation = await runtime.services.encryption.completeOffline(key, newKey, databaseRekeyed);
+    console.log(
+      `Rewrapped the keys of ${rotation.photos_done} photos (key ${rotation.from_key_id} → ${rotation.to_key_id}). ` +
+        "Set HOM_ENCRYPTION_KEY (or its file) to the new key before the next start; keep the old key for backups made before now.",
+    );
+    return 0;
+  } catch (error) {
+    console.error(
+      `hom: the key rotation stopped: ${error instanceof Error ? error.message : String(error)}. ` +
+        "Its progress is kept: run the same command again to finish it.",
+    );
+    return 1;
+  } finally {
+    await runtime.close();
+  }
 }
 
 /** Records the encryption or key change in the audit log (never the key), on the database as it now is. */
@@ -249,23 +286,41 @@ async function restore(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { force: { type: "boolean", default: false } },
+    options: { force: { type: "boolean", default: false }, "key-file": { type: "string" } },
   });
   if (positionals.length !== 1) return fail("restore needs one archive file");
+  // An encrypted archive opens with --key-file, else with HOM_ENCRYPTION_KEY (or its file).
+  let key = config.encryptionKey;
+  if (values["key-file"]) {
+    const problems: string[] = [];
+    key = keyFromFile(values["key-file"], "--key-file", problems);
+    if (!key) return fail(problems.join("; "));
+  }
   const sources = fileSourcesFor(config);
   try {
     const manifest = await restoreArchive(path.resolve(positionals[0]), {
       database: config.database,
       sources,
       force: values.force,
+      key,
+      targetKey: config.encryptionKey,
     });
     console.log(
       `Restored the backup of ${manifest.created_at}: ${manifest.database.kind} database (schema ${manifest.database.schema_version}) and ${manifest.files.length - 1} files.`,
     );
+    if (manifest.encryption && !config.encryptionKey) {
+      console.log(
+        `The restored data is encrypted with the archive's key (id ${manifest.encryption.key_id}): start HOM with that key in HOM_ENCRYPTION_KEY or HOM_ENCRYPTION_KEY_FILE.`,
+      );
+    } else if (manifest.encryption && key && config.encryptionKey && !key.equals(config.encryptionKey)) {
+      console.log(
+        `The archive's key (id ${manifest.encryption.key_id}) opened it; the restored data now uses HOM_ENCRYPTION_KEY (id ${config.encryptionKey.id()}).`,
+      );
+    }
     console.log("Start HOM to apply newer migrations, then run `hom audit verify`.");
     return 0;
   } catch (error) {
-    if (error instanceof ArchiveError || error instanceof RestoreRefused) {
+    if (error instanceof ArchiveError || error instanceof RestoreRefused || error instanceof ArchiveKeyError) {
       console.error(`hom: restore refused: ${error.message}. Nothing was changed.`);
       return 1;
     }

@@ -41,6 +41,8 @@ import { SessionService } from "./modules/sessions/service.ts";
 import { PrivacyService } from "./modules/privacy/service.ts";
 import { UserService } from "./modules/users/service.ts";
 import { createObjectStore } from "./storage/index.ts";
+import { KeyRing } from "./key-ring.ts";
+import { KeyRotationService } from "./modules/encryption/service.ts";
 
 /** The services, built once per process over one database. Routes and resolvers only call these. */
 export interface Services {
@@ -64,6 +66,7 @@ export interface Services {
   maintenanceLogs: MaintenanceLogService;
   history: HistoryService;
   backups: BackupService;
+  encryption: KeyRotationService;
   retention: RetentionService;
   settings: SettingsService;
   photos: PhotoService;
@@ -88,6 +91,8 @@ export interface Runtime {
   services: Services;
   /** Metrics of work outside HTTP (machine feeds); the app's /metrics shows them too. */
   metrics: Registry;
+  /** The master key in use (it changes when the key is rotated inside the server). */
+  keys: KeyRing;
   /** The MQTT machine feed, when HOM_MQTT_URL is set. */
   mqtt?: MqttIngestor;
   background: Background;
@@ -120,6 +125,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   try {
     await migrateToLatest(db);
     const audit = new AuditService(db);
+    // The master key of this process; a rotation inside the server changes it (key-ring.ts).
+    const keys = new KeyRing(config.encryptionKey);
+    const store = createObjectStore(config.storage);
     const signer = new TokenSigner(config.jwtSecret ?? (await jwtSecret(db, audit)), config.accessTokenTtlSeconds);
     const users = new UserService(db, audit);
     const auth = new AuthService(db, audit, users, signer, config);
@@ -151,6 +159,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       minGapMs: config.planCheckGapMs,
     });
     shots.onShotsCommitted((toolIds) => planWatcher.shotsCommitted(toolIds));
+    const backups = new BackupService(db, audit, config, keys);
     const services: Services = {
       audit,
       users,
@@ -175,13 +184,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       failures: new FailureService(db, audit, notifications),
       actions,
       photos: new PhotoService(db, audit, {
-        store: createObjectStore(config.storage),
+        store,
         // Photos have a key of their own, derived from the master key (secret-key.ts).
-        encryptionKey: config.encryptionKey?.derive("photos"),
+        keys,
         ...config.photos,
       }),
-      backups: new BackupService(db, audit, config),
-      retention: new RetentionService(db, audit),
+      backups,
+      encryption: new KeyRotationService(db, audit, keys, store, config, backups),
+      retention: new RetentionService(db, audit, store),
       settings: new SettingsService(db, audit),
     };
     const checks: Background["checks"] = {
@@ -243,6 +253,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         await stop(() => scheduler.stop());
         await stop(() => services.backups.idle());
         await stop(() => reports.idle());
+        await stop(() => services.encryption.idle());
         await stop(() => opcua.stop());
         await stop(() => mqtt?.close());
         await stop(() => periodic?.stop());
@@ -253,7 +264,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       }
       if (errors.length > 0) throw errors[0];
     };
-    return { config, db, services, metrics, mqtt, scheduler, background: { planWatcher, mailer, checks }, close };
+    return { config, db, services, metrics, keys, mqtt, scheduler, background: { planWatcher, mailer, checks }, close };
   } catch (error) {
     await db.close();
     throw error;

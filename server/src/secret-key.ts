@@ -1,4 +1,4 @@
-import { hkdfSync, scryptSync } from "node:crypto";
+import { createHash, hkdfSync, scryptSync } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { inspect } from "node:util";
 
@@ -24,6 +24,14 @@ export class SecretKey {
   /** A 32-byte key for one purpose (`sqlite-database`, `photos`, `backups` …), the same on every call. */
   derive(purpose: string): Buffer {
     return Buffer.from(hkdfSync("sha256", this.#bytes, Buffer.alloc(0), `hom/${purpose}/v1`, 32));
+  }
+
+  /**
+   * A short public fingerprint (16 hex digits) naming this key in backup manifests, rotation
+   * records and messages ("this archive needs key 3f2a…"); it reveals nothing about the key.
+   */
+  id(): string {
+    return createHash("sha256").update(this.derive("key-id")).digest("hex").slice(0, 16);
   }
 
   /** Whether two keys are the same (for `hom rekey`, which refuses a "new" key equal to the old). */

@@ -313,6 +313,8 @@ forEachBackend("backups and restore", (backend) => {
       error: null,
       actor_id: null,
       instance: "other:1",
+      encrypted: false,
+      key_id: null,
     };
     await db.insertInto("backups").values(other).execute();
     const busy = await api.post("/api/v1/backups", {});

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { after, before, mock, test } from "node:test";
 import { sql } from "kysely";
 import type { FastifyInstance } from "fastify";
@@ -9,6 +11,7 @@ import { startRuntime, type Runtime } from "../src/runtime.ts";
 import {
   ADMIN_PASSWORD,
   auditCount,
+  createTestApp,
   createTestEnv,
   forEachBackend,
   graphql,
@@ -16,6 +19,7 @@ import {
   rowCount,
   type TestEnv,
 } from "./helpers.ts";
+import { uploadPhotos } from "./photo-helpers.ts";
 
 const DAY = 86_400_000;
 const ago = (days: number, ms = 0) => new Date(Date.now() - days * DAY + ms).toISOString();
@@ -216,6 +220,8 @@ forEachBackend("retention", (backend) => {
       job_runs: 2,
       sessions: 1,
       deleted_downtimes: 1,
+      retired_tool_photos: 0, // kept forever by default
+      deleted_photos: 0,
       audit_log: Number(
         (
           await db
@@ -299,5 +305,82 @@ forEachBackend("retention", (backend) => {
       "retention-purge",
       "weekly-report",
     ]);
+  });
+});
+
+forEachBackend("retention of photos", (backend) => {
+  test("photos of retired tools and deleted photos: preview lists them, apply removes rows and files, audited", async () => {
+    const t = await createTestApp(backend);
+    try {
+      const api = restClient(t.app, t.adminAuth);
+      const db = t.runtime.db.kysely;
+      const tool = async (asset: string) =>
+        (await api.post("/api/v1/tools", { asset_number: asset, name: asset, cavity_count: 1 })).body.id as string;
+      const [retiredOld, retiredNew, active] = [await tool("RP-1"), await tool("RP-2"), await tool("RP-3")];
+      const oldPhotos = await uploadPhotos(t, retiredOld, 2, "tool");
+      const newPhotos = await uploadPhotos(t, retiredNew, 1, "tool");
+      const activePhotos = await uploadPhotos(t, active, 2, "tool");
+      for (const id of [retiredOld, retiredNew]) {
+        assert.equal((await api.post(`/api/v1/tools/${id}/retire`, {})).status, 200);
+      }
+      // Retired 40 days ago vs. yesterday; one photo of the active tool deleted 3 days ago.
+      await db
+        .updateTable("tools")
+        .set({ retired_at: ago(40) })
+        .where("id", "=", retiredOld)
+        .execute();
+      assert.equal((await api.delete(`/api/v1/photos/${activePhotos[0]}`)).status, 200);
+      await db
+        .updateTable("photos")
+        .set({ deleted_at: ago(3) })
+        .where("id", "=", activePhotos[0])
+        .execute();
+
+      const rule = (kind: string, keep_days: number) =>
+        t.app.inject({
+          method: "PUT",
+          url: `/api/v1/retention/rules/${kind}`,
+          headers: t.adminAuth,
+          payload: { keep_days },
+        });
+      assert.equal((await rule("retired_tool_photos", 10)).statusCode, 422);
+      assert.equal((await rule("retired_tool_photos", 30)).statusCode, 200);
+      assert.equal((await rule("deleted_photos", 2)).statusCode, 200);
+      const preview = await api.get("/api/v1/retention/preview?kinds=retired_tool_photos,deleted_photos");
+      assert.equal(preview.status, 200);
+      const byKind = Object.fromEntries(
+        preview.body.items.map((i: { kind: string; count: number; oldest: string }) => [i.kind, i]),
+      );
+      assert.equal(byKind.retired_tool_photos.count, 2);
+      assert.equal(byKind.retired_tool_photos.oldest.slice(0, 10), ago(40).slice(0, 10), "aged by the retirement");
+      assert.equal(byKind.deleted_photos.count, 1);
+
+      const objectDir = path.join(t.testEnv.config.dataDir, "objects", "photos");
+      const files = (id: string) => (existsSync(path.join(objectDir, id)) ? readdirSync(path.join(objectDir, id)) : []);
+      assert.equal(files(oldPhotos[0]).length, 3);
+      const applied = await api.post("/api/v1/retention/apply", {
+        as_of: preview.body.as_of,
+        kinds: ["retired_tool_photos", "deleted_photos"],
+      });
+      assert.equal(applied.status, 200, JSON.stringify(applied.body));
+      const removed = Object.fromEntries(
+        applied.body.items.map((i: { kind: string; removed: number }) => [i.kind, i.removed]),
+      );
+      assert.deepEqual(removed, { retired_tool_photos: 2, deleted_photos: 1 });
+      const left = (await db.selectFrom("photos").select("id").execute()).map((r) => r.id).sort();
+      assert.deepEqual(left, [...newPhotos, activePhotos[1]].sort());
+      for (const id of [...oldPhotos, activePhotos[0]]) assert.deepEqual(files(id), [], `files of ${id} are gone`);
+      for (const id of left) assert.equal(files(id).length, 3, `files of ${id} stay`);
+      const audits = await db
+        .selectFrom("audit_log")
+        .select(["entity_id", "changes"])
+        .where("action", "=", "retention.purge")
+        .execute();
+      assert.deepEqual(audits.map((a) => a.entity_id).sort(), ["deleted_photos", "retired_tool_photos"]);
+      const verify = await api.get("/api/v1/audit/verify");
+      assert.equal(verify.body.ok, true);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -40,6 +40,7 @@ export const PERMISSIONS = {
   "users:write": "Create users, change roles, reset passwords",
   "settings:write": "Change settings and integrations",
   "backups:write": "Run and restore backups",
+  "encryption:write": "Rotate the encryption key and follow the rotation",
   "retention:write": "Set retention rules",
   "audit:verify": "Verify the audit hash chain",
 } as const;
@@ -64,7 +65,7 @@ const ADDED_BY_ROLE: Record<Role, Permission[]> = {
     "photos:delete_any",
   ],
   manager: ["exports:read", "actions:verify", "records:retire", "users:read", "audit:read"],
-  admin: ["users:write", "settings:write", "backups:write", "retention:write", "audit:verify"],
+  admin: ["users:write", "settings:write", "backups:write", "encryption:write", "retention:write", "audit:verify"],
 };
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = (() => {

@@ -6,7 +6,7 @@ import type { Config } from "../config.ts";
 import type { SecretKey } from "../secret-key.ts";
 import type { Database } from "./schema.ts";
 import { describeTarget, pgConnection } from "./postgres-tls.ts";
-import { openSqliteKeyed } from "./sqlite-cipher.ts";
+import { changeKey, openSqliteKeyed } from "./sqlite-cipher.ts";
 import { SchemaScopedPostgresDialect } from "./postgres-introspector.ts";
 
 export type DialectName = "sqlite" | "postgres";
@@ -35,6 +35,12 @@ export interface Db {
   dataVersion?: () => string;
   /** PostgreSQL schema the tables live in (tests use one per run), if not the default. */
   schema?: string;
+  /**
+   * SQLite with a key only: re-encrypts the open database with `key` on the one writer connection,
+   * while queued queries wait (docs/security.md "Rotating the key while HOM runs"); `then` runs
+   * before any of them, so the caller switches its key in the same instant.
+   */
+  rekey?(key: SecretKey, then: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,6 +105,24 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
     },
   };
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const rekey = async (next: SecretKey, then: () => void) => {
+    // Kysely's SQLite driver has one connection behind a lock: holding it means no transaction is
+    // open and every other query waits until the new key is in place.
+    await kysely.connection().execute(async () => {
+      raw.pragma("wal_checkpoint(TRUNCATE)");
+      // Rekeying is not possible in WAL mode; leaving WAL needs no other connection (a backup's
+      // snapshot reader), else SQLITE_BUSY after the busy timeout and nothing changed.
+      const mode = raw.pragma("journal_mode = DELETE", { simple: true });
+      if (mode !== "delete") throw new Error("the database is busy (a backup is running?); try again");
+      try {
+        changeKey(raw, next);
+      } finally {
+        raw.pragma("journal_mode = WAL");
+      }
+      statements.clear();
+      then();
+    });
+  };
   const sqlite: SqliteStatements = {
     run: (query, params) => counted(prepared(query)).run(bind(params)),
     all: (query, params) => counted(prepared(query)).all(bind(params)),
@@ -113,6 +137,7 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
     // version before it reads can never pair a version with older data: while a transaction is
     // open the reader waits for the connection, and every write in it has counted already.
     dataVersion: () => `${(dataVersion.get([]) as { data_version: number }).data_version}:${writes}`,
+    rekey: key ? rekey : undefined,
     close: () => kysely.destroy(),
   };
 }

@@ -10,6 +10,7 @@ import { failuresAndActions } from "./migrations/0007_failures_and_actions.ts";
 import { photos } from "./migrations/0008_photos.ts";
 import { operations } from "./migrations/0009_operations.ts";
 import { dataProtection } from "./migrations/0010_data_protection.ts";
+import { keyRotation } from "./migrations/0011_key_rotation.ts";
 import { analytics } from "./migrations/0012_analytics.ts";
 
 /**
@@ -28,6 +29,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0008_photos": photos(db.dialect),
     "0009_operations": operations(db.dialect),
     "0010_data_protection": dataProtection(db.dialect),
+    "0011_key_rotation": keyRotation(db.dialect),
     "0012_analytics": analytics(db.dialect),
   };
 }

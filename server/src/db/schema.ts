@@ -498,6 +498,27 @@ export interface BackupsTable {
   error: string | null;
   actor_id: string | null;
   instance: string;
+  /** Boolean (0/1 on SQLite). */
+  encrypted: boolean | number;
+  /** Public id of the master key an encrypted archive needs. */
+  key_id: string | null;
+}
+
+export interface KeyRotationsTable {
+  id: string;
+  status: string; // running | done | failed
+  trigger: string; // cli | api
+  from_key_id: string;
+  to_key_id: string;
+  database_rekeyed: boolean | number;
+  photos_total: number;
+  photos_done: number;
+  last_photo_id: string | null;
+  started_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+  error: string | null;
+  actor_id: string | null;
 }
 
 export interface RetentionRulesTable {
@@ -552,6 +573,7 @@ export interface Database {
   photos: PhotosTable;
   job_runs: JobRunsTable;
   backups: BackupsTable;
+  key_rotations: KeyRotationsTable;
   retention_rules: RetentionRulesTable;
   audit_checkpoint: AuditCheckpointTable;
 }

@@ -31,15 +31,26 @@ export function sqliteFileState(file: string): "absent" | "plain" | "encrypted" 
   return header.equals(SQLITE_HEADER) ? "plain" : "encrypted";
 }
 
+/** The database key derived from the master key, as hex (for a worker thread's own connection). */
+export function sqliteKeyHex(key: SecretKey): string {
+  return key.derive("sqlite-database").toString("hex");
+}
+
 /** The pragma value for a raw key: `x'…'` tells SQLite3MultipleCiphers to use the bytes as they are. */
 function rawKey(key: SecretKey): string {
-  return `"x'${key.derive("sqlite-database").toString("hex")}'"`;
+  return `"x'${sqliteKeyHex(key)}'"`;
 }
 
 /** Must run before any other statement on the connection. */
 export function applyKey(raw: SqliteDatabase, key: SecretKey): void {
+  applyKeyHex(raw, sqliteKeyHex(key));
+}
+
+/** `applyKey` with the derived key as `sqliteKeyHex` gave it. */
+export function applyKeyHex(raw: SqliteDatabase, hex: string): void {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error("a derived database key is 64 hex digits");
   raw.pragma("cipher = 'sqlcipher'");
-  raw.pragma(`key = ${rawKey(key)}`);
+  raw.pragma(`key = "x'${hex}'"`);
 }
 
 /** Re-encrypts the open database with another key (or encrypts a plain one). Not in WAL mode. */

@@ -8,6 +8,7 @@ import { registerActionGraphql } from "../modules/actions/graphql.ts";
 import { registerAuditGraphql } from "../modules/audit/graphql.ts";
 import { registerAuthGraphql } from "../modules/auth/graphql.ts";
 import { registerBackupGraphql } from "../modules/backups/graphql.ts";
+import { registerEncryptionGraphql } from "../modules/encryption/graphql.ts";
 import { registerRetentionGraphql } from "../modules/retention/graphql.ts";
 import { registerSettingsGraphql } from "../modules/settings/graphql.ts";
 import { registerAnalyticsGraphql } from "../modules/analytics/graphql.ts";
@@ -57,6 +58,7 @@ export function buildSchema() {
   registerHistoryGraphql(builder, refs);
   registerPhotoGraphql(builder, refs);
   registerBackupGraphql(builder);
+  registerEncryptionGraphql(builder);
   registerRetentionGraphql(builder);
   registerSettingsGraphql(builder);
   return builder.toSchema();

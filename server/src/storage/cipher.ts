@@ -45,6 +45,14 @@ export function keyId(master: Buffer): Buffer {
   return createHash("sha256").update("hom-key-id\0").update(master).digest().subarray(0, KEY_ID);
 }
 
+/** The length of `wrapKey`'s output. */
+export const WRAPPED_KEY_LENGTH = DATA_OFFSET;
+
+/** Whether a sealed object's data key is wrapped by `master` (without decrypting anything). */
+export function sealedWith(master: Buffer, blob: Buffer): boolean {
+  return isSealed(blob) && blob.subarray(MAGIC.length + 1, WRAP_OFFSET).equals(keyId(master));
+}
+
 export function isSealed(blob: Buffer): boolean {
   return blob.length >= HEADER_LENGTH && blob.subarray(0, MAGIC.length).equals(MAGIC) && blob[4] === VERSION;
 }
@@ -66,14 +74,19 @@ function gcmDecrypt(key: Buffer, nonce: Buffer, ciphertext: Buffer, tag: Buffer,
 const WRAP_AAD = Buffer.from("hom-data-key-v1");
 const dataAad = (aad: string) => Buffer.concat([MAGIC, Buffer.from([VERSION]), Buffer.from(aad, "utf8")]);
 
-function wrapKey(master: Buffer, dataKey: Buffer): Buffer {
+/** A data key wrapped by `master` (the header of a sealed object; backups keep one per archive). */
+export function wrapKey(master: Buffer, dataKey: Buffer): Buffer {
   const nonce = randomBytes(NONCE);
   const { data, tag } = gcmEncrypt(master, nonce, dataKey, WRAP_AAD);
   return Buffer.concat([MAGIC, Buffer.from([VERSION]), keyId(master), nonce, data, tag]);
 }
 
-function unwrapKey(master: Buffer, blob: Buffer): Buffer {
-  if (!isSealed(blob)) throw new CipherError("not_encrypted", "The object is not encrypted");
+/** The data key of a sealed object or of `wrapKey`'s output; CipherError on another key or damage. */
+export function unwrapKey(master: Buffer, blob: Buffer): Buffer {
+  // The wrapped key alone (a backup's) is shorter than a sealed object's full header.
+  if (blob.length < DATA_OFFSET || !blob.subarray(0, MAGIC.length).equals(MAGIC) || blob[4] !== VERSION) {
+    throw new CipherError("not_encrypted", "The object is not encrypted");
+  }
   if (!blob.subarray(MAGIC.length + 1, WRAP_OFFSET).equals(keyId(master))) {
     throw new CipherError("wrong_key", "The object was encrypted with a different key");
   }

@@ -15,6 +15,8 @@ export interface ObjectStore {
   /** Removes the object; removing one that is not there is not an error. */
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
+  /** Every object (key and size), in key order; for backups and key rotation. */
+  list(): AsyncIterable<{ key: string; size: number }>;
 }
 
 /**
@@ -44,5 +46,8 @@ function lazyS3Store(config: Extract<StorageConfig, { kind: "s3" }>): ObjectStor
     get: async (key) => (await s3()).get(key),
     delete: async (key) => (await s3()).delete(key),
     exists: async (key) => (await s3()).exists(key),
+    async *list() {
+      yield* (await s3()).list();
+    },
   };
 }

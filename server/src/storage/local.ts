@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { assertObjectKey, type ObjectStore } from "./index.ts";
 
@@ -63,5 +63,27 @@ export class LocalStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
       throw error;
     }
+  }
+
+  async *list(): AsyncIterable<{ key: string; size: number }> {
+    const root = this.#root;
+    async function* walk(dir: string, prefix: string): AsyncIterable<{ key: string; size: number }> {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw error;
+      }
+      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        const key = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) yield* walk(path.join(dir, entry.name), key);
+        // A write in progress (`.tmp`) is not an object yet.
+        else if (entry.isFile() && !entry.name.endsWith(".tmp")) {
+          yield { key, size: (await stat(path.join(dir, entry.name))).size };
+        }
+      }
+    }
+    yield* walk(root, "");
   }
 }

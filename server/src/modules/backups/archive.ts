@@ -8,7 +8,10 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { latestMigration } from "../../db/migrate.ts";
 import { SNAPSHOT_NAME, databaseIsEmpty, restoreDatabase, snapshotDatabase, type DatabaseConfig } from "./database.ts";
-import type { FileSource } from "./files.ts";
+import { changeKey, openSqliteKeyed, sqliteFileState } from "../../db/sqlite-cipher.ts";
+import { rewrapping, type FileSource } from "./files.ts";
+import type { SecretKey } from "../../secret-key.ts";
+import { archiveDataKey, decryptingStream, encryptingStream, readEncryptedHeader } from "./archive-cipher.ts";
 import { ArchiveError, TarWriter, readTar } from "./tar.ts";
 
 /**
@@ -22,7 +25,8 @@ import { ArchiveError, TarWriter, readTar } from "./tar.ts";
  */
 
 export const MANIFEST_NAME = "manifest.json";
-export const ARCHIVE_PATTERN = /^hom-backup-\d{8}T\d{6}Z-[0-9a-f]{6}\.tar\.gz$/;
+/** Plain archives end in `.tar.gz`, encrypted ones in `.tar.gz.enc` (archive-cipher.ts). */
+export const ARCHIVE_PATTERN = /^hom-backup-\d{8}T\d{6}Z-[0-9a-f]{6}\.tar\.gz(\.enc)?$/;
 
 export interface ManifestFile {
   path: string;
@@ -35,6 +39,12 @@ export interface Manifest {
   version: 1;
   created_at: string;
   database: { kind: "sqlite" | "postgres"; schema: string | null; schema_version: string };
+  /**
+   * Set when the archive is encrypted: which master key it needs (its public id, never the key).
+   * The SQLite snapshot inside is then encrypted with that key's database key as well, and
+   * encrypted photos keep their own sealing by that key. Absent in plain archives (and older ones).
+   */
+  encryption?: { cipher: "aes-256-gcm"; key_id: string } | null;
   files: ManifestFile[];
 }
 
@@ -65,6 +75,8 @@ export async function createArchive(options: {
   sources: FileSource[];
   outDir: string;
   now?: Date;
+  /** The master key: the archive is encrypted with a data key wrapped by it (and the SQLite snapshot is under it). */
+  key?: SecretKey;
 }): Promise<ArchiveResult> {
   const now = options.now ?? new Date();
   mkdirSync(options.outDir, { recursive: true });
@@ -72,7 +84,7 @@ export async function createArchive(options: {
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d{3}/, "");
-  const name = `hom-backup-${stamp}-${randomBytes(3).toString("hex")}.tar.gz`;
+  const name = `hom-backup-${stamp}-${randomBytes(3).toString("hex")}.tar.gz${options.key ? ".enc" : ""}`;
   const final = path.join(options.outDir, name);
   const partial = `${final}.partial`;
   // Work space next to the archive, not in /tmp: that is often RAM (tmpfs) on a Pi.
@@ -80,11 +92,14 @@ export async function createArchive(options: {
   try {
     // The database first: files referenced by its rows were written before their rows committed.
     const snapshot = path.join(work, path.basename(SNAPSHOT_NAME[options.database.kind]));
-    await snapshotDatabase(options.database, snapshot);
+    await snapshotDatabase(options.database, snapshot, options.key);
 
     const gzip = createGzip({ level: 6 });
     const archiveHash = hashing();
-    const written = pipeline(gzip, archiveHash, createWriteStream(partial, { flags: "wx" }));
+    // With a key, nothing but ciphertext reaches the file: the tar stream is encrypted before it is written.
+    const written = options.key
+      ? pipeline(gzip, encryptingStream(options.key), archiveHash, createWriteStream(partial, { flags: "wx" }))
+      : pipeline(gzip, archiveHash, createWriteStream(partial, { flags: "wx" }));
     written.catch(() => {}); // awaited below; an early failure must not go unhandled
     const tar = new TarWriter(gzip);
     const files: ManifestFile[] = [];
@@ -107,6 +122,7 @@ export async function createArchive(options: {
         schema: options.database.kind === "postgres" ? (options.database.schema ?? "public") : null,
         schema_version: latestMigration(),
       },
+      encryption: options.key ? { cipher: "aes-256-gcm", key_id: options.key.id() } : null,
       files,
     };
     const body = Buffer.from(JSON.stringify(manifest, null, 2));
@@ -129,12 +145,23 @@ export async function createArchive(options: {
 /** Reads the archive, calling `sink` for each entry; gzip and tar damage become ArchiveErrors. */
 async function readArchive(
   file: string,
+  key: SecretKey | undefined,
   onEntry: (name: string, size: number, content: Readable) => Promise<void>,
 ): Promise<void> {
+  const header = await readEncryptedHeader(file);
   const gunzip = createGunzip();
   const source = createReadStream(file);
-  source.once("error", (error) => gunzip.destroy(error)); // pipe() does not pass errors on
-  const input = source.pipe(gunzip);
+  let input: Readable;
+  if (header) {
+    // Refused here, before a byte is read, when the key is missing or is another one.
+    const decrypt = decryptingStream(header, archiveDataKey(header, key));
+    source.once("error", (error) => decrypt.destroy(error)); // pipe() does not pass errors on
+    decrypt.once("error", (error) => gunzip.destroy(error));
+    input = source.pipe(decrypt).pipe(gunzip);
+  } else {
+    source.once("error", (error) => gunzip.destroy(error));
+    input = source.pipe(gunzip);
+  }
   try {
     await readTar(input as AsyncIterable<Buffer>, (name, size) => {
       const stream = new PassThrough();
@@ -167,10 +194,11 @@ async function readArchive(
  * Checks an archive against its manifest: every listed file present once, with its size and
  * SHA-256, nothing unlisted. Returns the manifest; throws an ArchiveError naming the first problem.
  */
-export async function verifyArchive(file: string): Promise<Manifest> {
+export async function verifyArchive(file: string, key?: SecretKey): Promise<Manifest> {
   const seen = new Map<string, { size: number; sha256: string }>();
   let manifestText: string | undefined;
-  await readArchive(file, async (name, _size, content) => {
+  const header = await readEncryptedHeader(file);
+  await readArchive(file, key, async (name, _size, content) => {
     if (name === MANIFEST_NAME) {
       const chunks: Buffer[] = [];
       for await (const chunk of content) chunks.push(chunk as Buffer);
@@ -204,6 +232,9 @@ export async function verifyArchive(file: string): Promise<Manifest> {
   if (!manifest.files.some((f) => f.path === SNAPSHOT_NAME[manifest.database.kind])) {
     throw new ArchiveError("the archive holds no database snapshot");
   }
+  if ((header?.key_id ?? null) !== (manifest.encryption?.key_id ?? null)) {
+    throw new ArchiveError("the archive's encryption does not match its manifest");
+  }
   return manifest;
 }
 
@@ -215,9 +246,27 @@ export class RestoreRefused extends Error {}
  */
 export async function restoreArchive(
   file: string,
-  options: { database: DatabaseConfig; sources: FileSource[]; force: boolean },
+  options: {
+    database: DatabaseConfig;
+    sources: FileSource[];
+    force: boolean;
+    /** The key that opens an encrypted archive (`--key-file`, else HOM_ENCRYPTION_KEY). */
+    key?: SecretKey;
+    /**
+     * The key the restored installation will start with (HOM_ENCRYPTION_KEY). When it differs from
+     * the archive's, the SQLite database is re-encrypted and photos rewrapped to it on the way in;
+     * unset, the restored data keeps the archive's key.
+     */
+    targetKey?: SecretKey;
+  },
 ): Promise<Manifest> {
-  const manifest = await verifyArchive(file);
+  const manifest = await verifyArchive(file, options.key);
+  const archiveKey = manifest.encryption ? options.key : undefined;
+  const targetKey = options.targetKey ?? archiveKey;
+  const rewrapPhotos =
+    archiveKey && targetKey && !archiveKey.equals(targetKey)
+      ? { from: archiveKey.derive("photos"), to: targetKey.derive("photos") }
+      : undefined;
   if (manifest.database.kind !== options.database.kind) {
     throw new RestoreRefused(
       `this is a ${manifest.database.kind} backup; the configured database is ${options.database.kind}`,
@@ -252,18 +301,43 @@ export async function restoreArchive(
   const work = mkdtempSync(path.join(base, ".hom-restore-"));
   try {
     const snapshot = path.join(work, "snapshot");
-    await readArchive(file, async (name, _size, content) => {
+    await readArchive(file, options.key, async (name, _size, content) => {
       if (name === SNAPSHOT_NAME[manifest.database.kind]) {
         await pipeline(content, createWriteStream(snapshot));
         return;
       }
       const match = /^files\/([^/]+)\/(.+)$/.exec(name);
-      if (match) await sources.get(match[1])!.restore(match[2], content);
-      else content.resume();
+      if (match) {
+        const body = rewrapPhotos ? content.pipe(rewrapping(rewrapPhotos.from, rewrapPhotos.to)) : content;
+        await sources.get(match[1])!.restore(match[2], body);
+      } else content.resume();
     });
+    if (options.database.kind === "sqlite") keySnapshot(snapshot, archiveKey, targetKey);
     await restoreDatabase(options.database, snapshot, manifest.database.schema ?? undefined, options.force);
     return manifest;
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Puts the restored SQLite snapshot under the key the installation will start with: an encrypted
+ * snapshot is under the archive's key; a plain one (from a plain archive) is encrypted when a key
+ * is set, as `hom encrypt` would.
+ */
+function keySnapshot(snapshot: string, archiveKey: SecretKey | undefined, targetKey: SecretKey | undefined): void {
+  const state = sqliteFileState(snapshot);
+  if (state === "absent") return;
+  const from = state === "encrypted" ? archiveKey : undefined;
+  if (state === "encrypted" && !from) {
+    throw new RestoreRefused("the database snapshot is encrypted, but the archive names no key for it");
+  }
+  if (!targetKey || (from && from.equals(targetKey))) return;
+  const db = openSqliteKeyed(snapshot, from);
+  try {
+    db.pragma("journal_mode = DELETE"); // rekey is not possible in WAL mode
+    changeKey(db, targetKey);
+  } finally {
+    db.close();
   }
 }

@@ -4,6 +4,8 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 import type { Config } from "../../config.ts";
+import { sqliteKeyHex } from "../../db/sqlite-cipher.ts";
+import type { SecretKey } from "../../secret-key.ts";
 
 /**
  * The database half of a backup: a consistent snapshot file while writes continue, and its
@@ -16,10 +18,11 @@ export type DatabaseConfig = Config["database"];
 
 export const SNAPSHOT_NAME = { sqlite: "database/hom.sqlite", postgres: "database/hom.pgdump" } as const;
 
-export async function snapshotDatabase(config: DatabaseConfig, target: string): Promise<void> {
+/** `key`: the master key the SQLite database is encrypted with now (it may have been rotated since the start). */
+export async function snapshotDatabase(config: DatabaseConfig, target: string, key?: SecretKey): Promise<void> {
   if (config.kind === "sqlite") {
     const worker = new Worker(new URL("./sqlite-snapshot-worker.ts", import.meta.url), {
-      workerData: { source: config.file, target },
+      workerData: { source: config.file, target, keyHex: key ? sqliteKeyHex(key) : undefined },
     });
     const result = await new Promise<{ ok: boolean; message?: string }>((resolve, reject) => {
       worker.once("message", resolve);

@@ -1,8 +1,10 @@
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Config } from "../../config.ts";
+import { rewrap, sealedWith } from "../../storage/cipher.ts";
+import { createObjectStore, type ObjectStore } from "../../storage/index.ts";
 
 /**
  * Files a backup carries besides the database: the photo store's objects. In the archive a
@@ -24,12 +26,57 @@ export interface FileSource {
 
 /**
  * The file stores every backup and restore carries, from the configuration alone, so that
- * `hom restore` (which starts no runtime) sees them too: the local object store (photos, stored
- * as they are — encrypted objects stay encrypted in the archive). An S3 store is not copied:
- * back up the bucket with the store's own tools (docs/operations.md).
+ * `hom restore` (which starts no runtime) sees them too: the photo store's objects, stored as
+ * they are (encrypted objects stay encrypted in the archive). Both kinds of store are the source
+ * `objects`, so an archive of a local store restores into an S3 bucket and the other way round.
  */
 export function fileSourcesFor(config: Config): FileSource[] {
-  return config.storage.kind === "local" ? [new DirectoryFileSource("objects", config.storage.dir)] : [];
+  return config.storage.kind === "local"
+    ? [new DirectoryFileSource("objects", config.storage.dir)]
+    : [new ObjectStoreFileSource("objects", createObjectStore(config.storage))];
+}
+
+/** The objects of an object store (an S3-compatible bucket), by object key. */
+export class ObjectStoreFileSource implements FileSource {
+  readonly name: string;
+  readonly #store: ObjectStore;
+
+  constructor(name: string, store: ObjectStore) {
+    this.name = name;
+    this.#store = store;
+  }
+
+  async *list(): AsyncIterable<{ path: string; size: number }> {
+    for await (const object of this.#store.list()) yield { path: object.key, size: object.size };
+  }
+
+  open(file: string): Readable {
+    const store = this.#store;
+    return Readable.from(
+      (async function* () {
+        const data = await store.get(file);
+        // Deleted between list and read: the tar writer reports the size change.
+        if (data) yield data;
+      })(),
+    );
+  }
+
+  async isEmpty(): Promise<boolean> {
+    for await (const _ of this.#store.list()) return false;
+    return true;
+  }
+
+  async clear(): Promise<void> {
+    const keys: string[] = [];
+    for await (const object of this.#store.list()) keys.push(object.key);
+    for (const key of keys) await this.#store.delete(key);
+  }
+
+  async restore(file: string, content: Readable): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of content) chunks.push(chunk as Buffer);
+    await this.#store.put(file, Buffer.concat(chunks)); // checks the key like any other put
+  }
 }
 
 /** A directory of files kept as they are (the local photo directory). */
@@ -81,4 +128,28 @@ export class DirectoryFileSource implements FileSource {
     if (!full.startsWith(path.resolve(this.#dir) + path.sep)) throw new Error(`unsafe path in archive: ${file}`);
     return full;
   }
+}
+
+/**
+ * Passes an object through, rewrapping its data key from `from` to `to` when it is sealed with
+ * `from` (storage/cipher.ts); anything else passes unchanged. The size stays the same. Used when
+ * a backup is taken during a key rotation (photos not rewrapped yet) and when a restore moves
+ * photos to the installation's key. Holds one object in memory (photos are at most tens of MB).
+ */
+export function rewrapping(from: Buffer, to: Buffer): Transform {
+  const chunks: Buffer[] = [];
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+    flush(done) {
+      const blob = Buffer.concat(chunks);
+      try {
+        done(null, sealedWith(from, blob) ? rewrap(from, to, blob) : blob);
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
 }

@@ -15,6 +15,9 @@ export function registerBackupGraphql(builder: Builder) {
       error: t.exposeString("error", { nullable: true }),
       actorId: t.id({ nullable: true, resolve: (b) => b.actor_id }),
       instance: t.exposeString("instance"),
+      encrypted: t.exposeBoolean("encrypted"),
+      keyId: t.exposeString("key_id", { nullable: true }),
+      durationMs: t.float({ nullable: true, resolve: (b) => b.duration_ms }),
     }),
   });
   const BackupConnection = connectionType(builder, "Backup", BackupType);

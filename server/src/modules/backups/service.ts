@@ -6,17 +6,28 @@ import { authorize, systemContext, type RequestContext } from "../../access/cont
 import type { Config } from "../../config.ts";
 import { transaction, type Db } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
-import type { BackupsTable } from "../../db/schema.ts";
+import { toBool, type BackupsTable } from "../../db/schema.ts";
+import type { KeyRing } from "../../key-ring.ts";
+import type { SecretKey } from "../../secret-key.ts";
 import { conflict, notFound } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import { INSTANCE } from "../../jobs/recorder.ts";
 import { parseInput } from "../../validate.ts";
 import type { AuditService } from "../audit/service.ts";
 import { ARCHIVE_PATTERN, createArchive } from "./archive.ts";
-import { fileSourcesFor, type FileSource } from "./files.ts";
+import { fileSourcesFor, rewrapping, type FileSource } from "./files.ts";
 import { backupsRepo } from "./repo.ts";
 
-export type Backup = BackupsTable;
+/** A backup as the API shows it: the row, `encrypted` as a boolean and how long it took. */
+export type Backup = Omit<BackupsTable, "encrypted"> & { encrypted: boolean; duration_ms: number | null };
+
+function toBackup(row: BackupsTable): Backup {
+  return {
+    ...row,
+    encrypted: toBool(row.encrypted),
+    duration_ms: row.finished_at ? Date.parse(row.finished_at) - Date.parse(row.started_at) : null,
+  };
+}
 export type BackupTrigger = "api" | "schedule" | "cli";
 
 export const listSchema = z.strictObject({ ...pageQuery });
@@ -36,13 +47,15 @@ export class BackupService {
   readonly #db: Db;
   readonly #audit: AuditService;
   readonly #config: Config;
+  readonly #keys: KeyRing;
   readonly #sources = new Map<string, FileSource>();
   readonly #running = new Set<Promise<unknown>>();
 
-  constructor(db: Db, audit: AuditService, config: Config) {
+  constructor(db: Db, audit: AuditService, config: Config, keys: KeyRing) {
     this.#db = db;
     this.#audit = audit;
     this.#config = config;
+    this.#keys = keys;
     for (const source of fileSourcesFor(config)) this.addFileSource(source);
   }
 
@@ -69,7 +82,7 @@ export class BackupService {
     const done = this.#execute(backup).catch(() => {}); // recorded in the row
     this.#running.add(done);
     void done.finally(() => this.#running.delete(done));
-    return backup;
+    return toBackup(backup);
   }
 
   /** Waits for backups started through the API (shutdown, tests). */
@@ -86,7 +99,7 @@ export class BackupService {
       rows,
       limit,
       (r) => [r.started_at, r.id],
-      (r) => r,
+      (r) => toBackup(r),
     );
   }
 
@@ -94,16 +107,23 @@ export class BackupService {
     authorize(ctx, "backups:write");
     const row = await backupsRepo.get(this.#db.kysely, id);
     if (!row) throw notFound("Backup");
-    return row;
+    return toBackup(row);
   }
 
-  async #begin(trigger: BackupTrigger, ctx: RequestContext): Promise<Backup> {
+  /** A backup is running now (key rotation waits for it). */
+  async running(): Promise<boolean> {
+    const since = new Date(Date.now() - STALE_MS).toISOString();
+    return (await backupsRepo.runningSince(this.#db.kysely, since)) !== undefined;
+  }
+
+  async #begin(trigger: BackupTrigger, ctx: RequestContext): Promise<BackupsTable> {
     return transaction(this.#db, async (trx) => {
       if (this.#db.dialect === "postgres") await sql`select pg_advisory_xact_lock(${BACKUP_START_LOCK})`.execute(trx);
       const since = new Date(Date.now() - STALE_MS).toISOString();
       const running = await backupsRepo.runningSince(trx, since);
       if (running) throw conflict(`Backup ${running.id} is still running; wait for it to finish`);
-      const row: Backup = {
+      const key = this.#keys.current;
+      const row: BackupsTable = {
         id: newId(),
         status: "running",
         trigger,
@@ -115,32 +135,45 @@ export class BackupService {
         error: null,
         actor_id: ctx.actor?.id ?? null,
         instance: INSTANCE,
+        encrypted: key !== undefined,
+        key_id: key?.id() ?? null,
       };
       await backupsRepo.insert(trx, row);
       await this.#audit.record(trx, ctx, {
         action: "backup.start",
         entity_type: "backup",
         entity_id: row.id,
-        changes: { trigger: [null, trigger] },
+        changes: { trigger: [null, trigger], encrypted: [null, key !== undefined] },
       });
       return row;
     });
   }
 
   /** Writes the archive; `outDir` (hom backup --out) is a one-off place that is never pruned. */
-  async #execute(backup: Backup, outDir?: string): Promise<Backup> {
+  async #execute(backup: BackupsTable, outDir?: string): Promise<Backup> {
     try {
+      // The key of the moment (a rotation may have changed it since the start of the process).
+      const key = this.#keys.current;
+      if ((key?.id() ?? null) !== backup.key_id) throw new Error("the encryption key changed as the backup started");
+      // During a rotation, photos not rewrapped yet go into the archive under the new key already,
+      // so the whole archive needs one key.
+      const previous = this.#keys.previous;
+      const sources =
+        key && previous
+          ? this.fileSources().map((source) => rewrappingSource(source, previous, key))
+          : this.fileSources();
       const result = await createArchive({
         database: this.#config.database,
-        sources: this.fileSources(),
+        sources,
         outDir: outDir ?? this.#config.backup.dir,
+        key,
       });
       // The full path when it is not the usual directory, so the history says where it went.
       const file = outDir ? result.file : path.basename(result.file);
       const done = { status: "ok", file, size_bytes: result.size, sha256: result.sha256 };
       await backupsRepo.finish(this.#db.kysely, backup.id, done);
       if (!outDir) this.prune();
-      return (await backupsRepo.get(this.#db.kysely, backup.id))!;
+      return toBackup((await backupsRepo.get(this.#db.kysely, backup.id))!);
     } catch (error) {
       const message = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
       await backupsRepo.finish(this.#db.kysely, backup.id, { status: "failed", error: message });
@@ -171,4 +204,18 @@ export class BackupService {
       return undefined;
     }
   }
+}
+
+/** The same files, photos sealed with `from`'s photo key rewrapped to `to`'s on the way out. */
+function rewrappingSource(source: FileSource, from: SecretKey, to: SecretKey): FileSource {
+  const fromKey = from.derive("photos");
+  const toKey = to.derive("photos");
+  return {
+    name: source.name,
+    list: () => source.list(),
+    open: (file) => source.open(file).pipe(rewrapping(fromKey, toKey)),
+    isEmpty: () => source.isEmpty(),
+    clear: () => source.clear(),
+    restore: (file, content) => source.restore(file, content),
+  };
 }

@@ -8,7 +8,8 @@ import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.
 import { toBool, type PhotosTable } from "../../db/schema.ts";
 import { AppError, forbidden, notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { CipherError, open, seal } from "../../storage/cipher.ts";
+import type { KeyRing } from "../../key-ring.ts";
+import { CipherError, open, seal, sealedWith } from "../../storage/cipher.ts";
 import type { ObjectStore } from "../../storage/index.ts";
 import { idInput, optionalText, parseInput } from "../../validate.ts";
 import { diff, updateDiff, type AuditService } from "../audit/service.ts";
@@ -97,8 +98,12 @@ export interface PhotoImage {
 
 export interface PhotoServiceOptions {
   store: ObjectStore;
-  /** Master key for encryption at rest; without it, new photos are stored in the clear. */
-  encryptionKey?: Buffer;
+  /**
+   * The master key for encryption at rest (photos derive their own key from it, `photos`);
+   * without a current key, new photos are stored in the clear. During a key rotation the previous
+   * key still reads photos not yet rewrapped.
+   */
+  keys: KeyRing;
   maxBytes: number;
   maxPixels: number;
 }
@@ -169,7 +174,7 @@ export class PhotoService {
 
     const id = newId();
     const key = `photos/${id}`;
-    const encrypted = Boolean(this.#options.encryptionKey);
+    const encrypted = Boolean(this.#options.keys.current);
     const objects: [string, Buffer][] = [
       [`${key}/original`, image.original],
       [`${key}/display`, image.display.data],
@@ -365,7 +370,7 @@ export class PhotoService {
   }
 
   #seal(key: string, data: Buffer): Buffer {
-    const master = this.#options.encryptionKey;
+    const master = this.#options.keys.current?.derive("photos");
     return master ? seal(master, data, key) : data;
   }
 
@@ -374,10 +379,12 @@ export class PhotoService {
     const blob = await this.#options.store.get(key);
     if (!blob) throw unreadable("missing", "The photo's file is missing from storage");
     if (!toBool(row.encrypted)) return blob;
-    const master = this.#options.encryptionKey;
-    if (!master) {
+    const masters = this.#options.keys.readable().map((k) => k.derive("photos"));
+    if (masters.length === 0) {
       throw unreadable("key_missing", "The photo is encrypted and HOM_ENCRYPTION_KEY is not set");
     }
+    // During a rotation a photo is sealed with the new key or, until rewrapped, the previous one.
+    const master = masters.find((m) => sealedWith(m, blob)) ?? masters[0];
     try {
       return open(master, blob, key);
     } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * The kinds of record retention can remove (docs/operations.md "Retention"). Each names the
  * rows that are older than the cutoff; rules say how many days to keep (null: forever).
- * Other modules' kinds (photos of retired tools, read notifications) are added here.
+ * Photo kinds also remove the photo's files from the store, after their rows are gone.
  */
 export interface RetentionKind {
   kind: string;
@@ -42,6 +42,19 @@ export const RETENTION_KINDS = [
     description: "Soft-deleted downtimes by deletion time (not those a repair points to)",
     defaultKeepDays: null,
     minKeepDays: 30,
+  },
+  {
+    kind: "retired_tool_photos",
+    description:
+      "Photos of a retired tool itself (with their files), by the tool's retirement time; photos of its failure reports, logs and actions stay",
+    defaultKeepDays: null,
+    minKeepDays: 30,
+  },
+  {
+    kind: "deleted_photos",
+    description: "Deleted photos (and their files) by deletion time",
+    defaultKeepDays: 30,
+    minKeepDays: 1,
   },
   {
     kind: "audit_log",

@@ -11,7 +11,8 @@ export interface Candidates {
 /** What one kind's rows look like to retention: the table, its age column, and which rows may go. */
 interface Target {
   table: string;
-  column: string;
+  /** The age of a row: a column, or for photos of retired tools their tool's retirement time. */
+  column: RawBuilder<unknown>;
   where: (cutoff: string) => RawBuilder<SqlBool>;
 }
 
@@ -20,32 +21,54 @@ const ref = (name: string) => sql.ref(name);
 function targetOf(kind: Exclude<RetentionKindName, "audit_log">): Target {
   switch (kind) {
     case "integration_events":
-      return { table: "integration_events", column: "received_at", where: (c) => sql`${ref("received_at")} < ${c}` };
+      return {
+        table: "integration_events",
+        column: ref("received_at"),
+        where: (c) => sql`${ref("received_at")} < ${c}`,
+      };
     case "notifications":
-      return { table: "notifications", column: "created_at", where: (c) => sql`${ref("created_at")} < ${c}` };
+      return { table: "notifications", column: ref("created_at"), where: (c) => sql`${ref("created_at")} < ${c}` };
     case "job_runs":
       // A run still going is never removed, however old.
       return {
         table: "job_runs",
-        column: "started_at",
+        column: ref("started_at"),
         where: (c) => sql`${ref("started_at")} < ${c} and ${ref("outcome")} <> 'running'`,
       };
     case "sessions":
       return {
         table: "sessions",
-        column: "expires_at",
+        column: ref("expires_at"),
         where: (c) =>
           sql`(${ref("expires_at")} < ${c} or (${ref("revoked_at")} is not null and ${ref("revoked_at")} < ${c}))`,
       };
     case "deleted_downtimes":
       return {
         table: "downtimes",
-        column: "deleted_at",
+        column: ref("deleted_at"),
         where: (c) =>
           sql`${ref("deleted_at")} is not null and ${ref("deleted_at")} < ${c} and not exists (select 1 from repairs r where r.downtime_id = downtimes.id)`,
       };
+    case "retired_tool_photos":
+      // The tool's own pictures, aged by the tool's retirement; photos of its failure reports,
+      // logs and actions stay with those records as evidence.
+      return {
+        table: "photos",
+        column: sql`(select t.retired_at from tools t where t.id = photos.entity_id)`,
+        where: (c) =>
+          sql`${ref("entity_type")} = 'tool' and exists (select 1 from tools t where t.id = photos.entity_id and t.status = 'retired' and t.retired_at is not null and t.retired_at < ${c})`,
+      };
+    case "deleted_photos":
+      return {
+        table: "photos",
+        column: ref("deleted_at"),
+        where: (c) => sql`${ref("deleted_at")} is not null and ${ref("deleted_at")} < ${c}`,
+      };
   }
 }
+
+/** Kinds whose rows own objects in the photo store, removed after their rows are. */
+export const PHOTO_KINDS: readonly RetentionKindName[] = ["retired_tool_photos", "deleted_photos"];
 
 /** Text for both dialects: PostgreSQL timestamps come back as ISO strings through db/index.ts. */
 const iso = (v: unknown) => (v == null ? null : typeof v === "string" ? v : new Date(v as string).toISOString());
@@ -85,9 +108,19 @@ export const retentionRepo = {
     }
     const t = targetOf(kind);
     const row = await sql<{ n: number; oldest: string | null; newest: string | null }>`
-      select count(*) as n, min(${ref(t.column)}) as oldest, max(${ref(t.column)}) as newest
+      select count(*) as n, min(${t.column}) as oldest, max(${t.column}) as newest
       from ${sql.table(t.table)} where ${t.where(cutoff)}`.execute(db);
     return { count: Number(row.rows[0].n), oldest: iso(row.rows[0].oldest), newest: iso(row.rows[0].newest) };
+  },
+
+  /** The storage keys of the photos a photo kind would remove (their objects go after the commit). */
+  async photoKeys(db: Queryable, kind: RetentionKindName, cutoff: string): Promise<string[]> {
+    if (!PHOTO_KINDS.includes(kind)) return [];
+    const t = targetOf(kind as "deleted_photos");
+    const rows = await sql<{ storage_key: string }>`select storage_key from photos where ${t.where(cutoff)}`.execute(
+      db,
+    );
+    return rows.rows.map((r) => r.storage_key);
   },
 
   /** Removes the rows `candidates` counts, in the caller's transaction; returns how many. */

@@ -6,6 +6,8 @@ import { dateTimeInput, isInFuture, parseInput } from "../../validate.ts";
 import type { AuditService } from "../audit/service.ts";
 import { KIND_NAMES, RETENTION_KINDS, type RetentionKindName } from "./kinds.ts";
 import { retentionRepo } from "./repo.ts";
+import type { ObjectStore } from "../../storage/index.ts";
+import { PHOTO_VARIANTS } from "../photos/service.ts";
 
 export interface RetentionRule {
   kind: RetentionKindName;
@@ -74,10 +76,13 @@ const DAY_MS = 86_400_000;
 export class RetentionService {
   readonly #db: Db;
   readonly #audit: AuditService;
+  readonly #store: ObjectStore | undefined;
 
-  constructor(db: Db, audit: AuditService) {
+  /** `store`: the photo store, whose files the photo kinds remove. */
+  constructor(db: Db, audit: AuditService, store?: ObjectStore) {
     this.#db = db;
     this.#audit = audit;
+    this.#store = store;
   }
 
   async rules(ctx: RequestContext): Promise<RetentionRule[]> {
@@ -140,9 +145,11 @@ export class RetentionService {
         items.push({ kind: rule.kind, keep_days: rule.keep_days, cutoff, ...empty, removed: 0 });
         continue;
       }
+      let objectKeys: string[] = [];
       const item = await transaction(this.#db, async (trx) => {
         const found = await retentionRepo.candidates(trx, rule.kind, cutoff);
         if (found.count === 0) return { kind: rule.kind, keep_days: rule.keep_days, cutoff, ...found, removed: 0 };
+        objectKeys = await retentionRepo.photoKeys(trx, rule.kind, cutoff);
         const removed = await retentionRepo.purge(trx, rule.kind, cutoff);
         await this.#audit.record(trx, ctx, {
           action: "retention.purge",
@@ -157,9 +164,19 @@ export class RetentionService {
         });
         return { kind: rule.kind, keep_days: rule.keep_days, cutoff, ...found, removed };
       });
+      // Files go once their rows are committed away: a failed commit leaves both, never a row without its file.
+      await this.#removePhotoFiles(objectKeys);
       items.push(item);
     }
     return { as_of: asOf, items };
+  }
+
+  async #removePhotoFiles(storageKeys: string[]): Promise<void> {
+    if (!this.#store) return;
+    for (const key of storageKeys) {
+      // A file that cannot be removed now stays as an orphan (no row points at it): never an error for the purge.
+      await Promise.allSettled(PHOTO_VARIANTS.map((variant) => this.#store!.delete(`${key}/${variant}`)));
+    }
   }
 
   #asOf(given: string | undefined): string {
