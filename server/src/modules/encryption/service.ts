@@ -214,10 +214,14 @@ export class KeyRotationService {
   }
 
   #background(ctx: RequestContext, id: string, from: SecretKey, to: SecretKey, hooks: RewrapHooks): void {
-    const run = this.#rewrapPhotos(ctx, id, from, to, hooks).then(
-      () => this.#keys.forgetPrevious(),
-      () => {}, // recorded in the row; the previous key stays readable until a resumed run finishes
-    );
+    // Uploads sealed with `from` just before the switch commit their rows first (KeyRing.sealing).
+    const run = this.#keys
+      .settled(from)
+      .then(() => this.#rewrapPhotos(ctx, id, from, to, hooks))
+      .then(
+        () => this.#keys.forgetPrevious(),
+        () => {}, // recorded in the row; the previous key stays readable until a resumed run finishes
+      );
     this.#running = run;
     void run.finally(() => {
       if (this.#running === run) this.#running = undefined;

@@ -9,6 +9,7 @@ import { toBool, type PhotosTable } from "../../db/schema.ts";
 import { AppError, forbidden, notFound, validationFailed } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import type { KeyRing } from "../../key-ring.ts";
+import type { SecretKey } from "../../secret-key.ts";
 import { CipherError, open, seal, sealedWith } from "../../storage/cipher.ts";
 import type { ObjectStore } from "../../storage/index.ts";
 import { idInput, optionalText, parseInput } from "../../validate.ts";
@@ -172,62 +173,66 @@ export class PhotoService {
     if (file.data.length > this.#options.maxBytes) throw tooLarge(this.#options.maxBytes);
     const image = await (await images()).processImage(file.data, { maxPixels: this.#options.maxPixels });
 
-    const id = newId();
-    const key = `photos/${id}`;
-    const encrypted = Boolean(this.#options.keys.current);
-    const objects: [string, Buffer][] = [
-      [`${key}/original`, image.original],
-      [`${key}/display`, image.display.data],
-      [`${key}/thumb`, image.thumb],
-    ];
-    await Promise.all(objects.map(([k, data]) => this.#options.store.put(k, this.#seal(k, data))));
-    const now = new Date().toISOString();
-    const row: Insertable<PhotosTable> = {
-      id,
-      entity_type: fields.entity_type,
-      entity_id: fields.entity_id,
-      caption: fields.caption ?? null,
-      angle: fields.angle ?? null,
-      format: image.format,
-      sha256: createHash("sha256").update(file.data).digest("hex"),
-      byte_size: file.data.length,
-      width: image.width,
-      height: image.height,
-      display_width: image.display.width,
-      display_height: image.display.height,
-      taken_at: image.takenAt,
-      storage_key: key,
-      encrypted,
-      annotations: "[]",
-      annotations_version: 0,
-      annotated_by: null,
-      annotated_at: null,
-      created_by: actor.id,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-      deleted_by: null,
-    };
-    try {
-      const created = await transaction(this.#db, async (trx) => {
-        await this.#requireEntity(trx, fields.entity_type, fields.entity_id);
-        await photosRepo.insert(trx, row);
-        const stored = (await photosRepo.findById(trx, id))!;
-        const { annotations: _a, storage_key: _k, ...audited } = stored;
-        await this.#audit.record(trx, ctx, {
-          action: "photo.create",
-          entity_type: "photo",
-          entity_id: id,
-          changes: diff(null, audited),
+    // Counted as a write under this key until its row commits (KeyRing.sealing), so a key rotation
+    // starting meanwhile rewraps it too.
+    return this.#options.keys.sealing(async (master) => {
+      const id = newId();
+      const key = `photos/${id}`;
+      const encrypted = Boolean(master);
+      const objects: [string, Buffer][] = [
+        [`${key}/original`, image.original],
+        [`${key}/display`, image.display.data],
+        [`${key}/thumb`, image.thumb],
+      ];
+      await Promise.all(objects.map(([k, data]) => this.#options.store.put(k, this.#seal(master, k, data))));
+      const now = new Date().toISOString();
+      const row: Insertable<PhotosTable> = {
+        id,
+        entity_type: fields.entity_type,
+        entity_id: fields.entity_id,
+        caption: fields.caption ?? null,
+        angle: fields.angle ?? null,
+        format: image.format,
+        sha256: createHash("sha256").update(file.data).digest("hex"),
+        byte_size: file.data.length,
+        width: image.width,
+        height: image.height,
+        display_width: image.display.width,
+        display_height: image.display.height,
+        taken_at: image.takenAt,
+        storage_key: key,
+        encrypted,
+        annotations: "[]",
+        annotations_version: 0,
+        annotated_by: null,
+        annotated_at: null,
+        created_by: actor.id,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+        deleted_by: null,
+      };
+      try {
+        const created = await transaction(this.#db, async (trx) => {
+          await this.#requireEntity(trx, fields.entity_type, fields.entity_id);
+          await photosRepo.insert(trx, row);
+          const stored = (await photosRepo.findById(trx, id))!;
+          const { annotations: _a, storage_key: _k, ...audited } = stored;
+          await this.#audit.record(trx, ctx, {
+            action: "photo.create",
+            entity_type: "photo",
+            entity_id: id,
+            changes: diff(null, audited),
+          });
+          return stored;
         });
-        return stored;
-      });
-      return toPhoto(created);
-    } catch (error) {
-      // Nothing points at the objects: remove them rather than leave orphans behind.
-      await Promise.allSettled(objects.map(([k]) => this.#options.store.delete(k)));
-      throw error;
-    }
+        return toPhoto(created);
+      } catch (error) {
+        // Nothing points at the objects: remove them rather than leave orphans behind.
+        await Promise.allSettled(objects.map(([k]) => this.#options.store.delete(k)));
+        throw error;
+      }
+    });
   }
 
   async get(ctx: RequestContext, id: string): Promise<Photo> {
@@ -369,9 +374,8 @@ export class PhotoService {
     }
   }
 
-  #seal(key: string, data: Buffer): Buffer {
-    const master = this.#options.keys.current?.derive("photos");
-    return master ? seal(master, data, key) : data;
+  #seal(master: SecretKey | undefined, key: string, data: Buffer): Buffer {
+    return master ? seal(master.derive("photos"), data, key) : data;
   }
 
   async #load(row: PhotoRow, variant: PhotoVariant): Promise<Buffer> {
