@@ -101,38 +101,19 @@ export function analyticsRepo(db: Db) {
   }
 
   /**
-   * What the totals of the interior's days leave out or get wrong, read from the rows: the
-   * downtimes that started in the partial days at either end, those that started before the
-   * period, the ongoing ones that started in the interior (the totals hold finished ones only),
-   * and corrections for finished ones that started in the interior but ran past the period's end.
+   * What the totals of the interior's days leave out or get wrong, read from the rows: the rows
+   * beside the interior (`rowsBesideInterior`), plus corrections for finished downtimes that
+   * started in the interior but ran past the period's end.
    */
   function rowsAroundInterior(scope: Scope, period: Period, interior: Interior, longestMinutes: number) {
     const ranFrom = [interior.from, minutesBefore(period.to, longestMinutes)].sort()[1];
-    return rows(scope)
-      .select(whole)
-      .where("start_datetime", ">=", d.timestamp(period.from))
-      .where("start_datetime", "<", d.timestamp(interior.from))
-      .unionAll(
-        rows(scope)
-          .select(whole)
-          .where("start_datetime", ">=", d.timestamp(interior.to))
-          .where("start_datetime", "<", d.timestamp(period.to)),
-      )
-      .unionAll(
-        rows(scope)
-          .select(whole)
-          .where("start_datetime", ">=", d.timestamp(interior.from))
-          .where("start_datetime", "<", d.timestamp(interior.to))
-          .where("end_datetime", "is", null),
-      )
-      .unionAll(
-        rows(scope)
-          .select(correction)
-          .where("start_datetime", ">=", d.timestamp(ranFrom))
-          .where("start_datetime", "<", d.timestamp(interior.to))
-          .where("end_datetime", ">", d.timestamp(period.to)),
-      )
-      .unionAll(startedBefore(scope, period, longestMinutes));
+    return rowsBesideInterior(scope, period, interior, longestMinutes).unionAll(
+      rows(scope)
+        .select(correction)
+        .where("start_datetime", ">=", d.timestamp(ranFrom))
+        .where("start_datetime", "<", d.timestamp(interior.to))
+        .where("end_datetime", ">", d.timestamp(period.to)),
+    );
   }
 
   function clippedMinutes(period: Period): Expression<number> {
@@ -224,8 +205,8 @@ export function analyticsRepo(db: Db) {
 
   /**
    * For series: the rows the interior's day totals leave out (partial days at either end, ongoing
-   * downtimes, those that started before the period) — unlike `rowsAroundInterior`, without
-   * corrections: the series split the midnight-crossing rows themselves (`crossersIn`).
+   * downtimes, those that started before the period). Series use these alone: they split the
+   * midnight-crossing rows themselves (`crossersIn`); totals add corrections (`rowsAroundInterior`).
    */
   function rowsBesideInterior(scope: Scope, period: Period, interior: Interior, longestMinutes: number) {
     return rows(scope)
