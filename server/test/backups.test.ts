@@ -6,53 +6,23 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { loadConfig } from "../src/config.ts";
-import { startRuntime, type Runtime } from "../src/runtime.ts";
+import { startRuntime } from "../src/runtime.ts";
 import {
-  TEST_PG_URL,
   createLineWithMachines,
+  createScratchDatabase,
   createTestApp,
   createTestEnv,
   forEachBackend,
   graphql,
   hom,
   restClient,
+  tableCounts,
   type Backend,
   type TestApp,
   type TestEnv,
 } from "./helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every table's row count, read from the database's own catalogue (so new tables count too). */
-async function tableCounts(runtime: Runtime): Promise<Record<string, number>> {
-  const db = runtime.db;
-  const tables =
-    db.dialect === "sqlite"
-      ? (
-          await db.kysely
-            .selectFrom("sqlite_master" as never)
-            .select("name" as never)
-            .where("type" as never, "=", "table" as never)
-            .where("name" as never, "not like", "sqlite_%" as never)
-            .execute()
-        ).map((r) => (r as { name: string }).name)
-      : (
-          await db.kysely
-            .selectFrom("pg_tables" as never)
-            .select("tablename" as never)
-            .where("schemaname" as never, "=", (db.schema ?? "public") as never)
-            .execute()
-        ).map((r) => (r as { tablename: string }).tablename);
-  const counts: Record<string, number> = {};
-  for (const table of tables.sort()) {
-    const row = await db.kysely
-      .selectFrom(table as never)
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .executeTakeFirstOrThrow();
-    counts[table] = Number(row.n);
-  }
-  return counts;
-}
 
 function photoChecksums(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -75,25 +45,9 @@ function photoChecksums(dir: string): Record<string, string> {
 async function restoreTarget(backend: Backend): Promise<TestEnv & { dropDatabase(): Promise<void> }> {
   const target = await createTestEnv(backend);
   if (backend === "sqlite") return { ...target, dropDatabase: async () => {} };
-  const database = `hom_restore_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`create database "${database}"`);
-  await admin.end();
-  const url = new URL(TEST_PG_URL);
-  url.pathname = `/${database}`;
-  const env = { ...target.env, DATABASE_URL: url.toString() };
-  return {
-    ...target,
-    env,
-    config: loadConfig(env),
-    async dropDatabase() {
-      const client = new pg.Client({ connectionString: TEST_PG_URL });
-      await client.connect();
-      await client.query(`drop database if exists "${database}" with (force)`);
-      await client.end();
-    },
-  };
+  const database = await createScratchDatabase("hom_restore");
+  const env = { ...target.env, DATABASE_URL: database.url };
+  return { ...target, env, config: loadConfig(env), dropDatabase: database.drop };
 }
 
 async function waitForBackup(t: TestApp, id: string) {

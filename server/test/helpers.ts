@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -231,4 +232,58 @@ export async function reasonId(runtime: Runtime, code: string): Promise<string> 
     .where("code", "=", code)
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Every table's row count, read from the database's own catalogue (so new tables count too). */
+export async function tableCounts(runtime: Runtime): Promise<Record<string, number>> {
+  const db = runtime.db;
+  const tables =
+    db.dialect === "sqlite"
+      ? (
+          await db.kysely
+            .selectFrom("sqlite_master" as never)
+            .select("name" as never)
+            .where("type" as never, "=", "table" as never)
+            .where("name" as never, "not like", "sqlite_%" as never)
+            .execute()
+        ).map((r) => (r as { name: string }).name)
+      : (
+          await db.kysely
+            .selectFrom("pg_tables" as never)
+            .select("tablename" as never)
+            .where("schemaname" as never, "=", (db.schema ?? "public") as never)
+            .execute()
+        ).map((r) => (r as { tablename: string }).tablename);
+  const counts: Record<string, number> = {};
+  for (const table of tables.sort()) {
+    const row = await db.kysely
+      .selectFrom(table as never)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    counts[table] = Number(row.n);
+  }
+  return counts;
+}
+
+/**
+ * A fresh, empty PostgreSQL database beside the test one: a restore target (a dump names its
+ * schema, so it cannot go into the test database's own schema). `drop` removes it.
+ */
+export async function createScratchDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const database = `${prefix}_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`create database "${database}"`);
+  await admin.end();
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${database}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: TEST_PG_URL });
+      await client.connect();
+      await client.query(`drop database if exists "${database}" with (force)`);
+      await client.end();
+    },
+  };
 }

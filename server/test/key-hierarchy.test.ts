@@ -10,19 +10,20 @@ import { systemContext } from "../src/access/context.ts";
 import { buildApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { openSqliteKeyed } from "../src/db/sqlite-cipher.ts";
-import { startRuntime, type Runtime } from "../src/runtime.ts";
+import { startRuntime } from "../src/runtime.ts";
 import { parseSecretKey, type SecretKey } from "../src/secret-key.ts";
 import { createObjectStore } from "../src/storage/index.ts";
 import {
   ADMIN_PASSWORD,
-  TEST_PG_URL,
   createLineWithMachines,
+  createScratchDatabase,
   createTestApp,
   createTestEnv,
   forEachBackend,
   graphql,
   hom,
   restClient,
+  tableCounts,
   type Backend,
   type TestApp,
   type TestEnv,
@@ -69,51 +70,15 @@ async function appOn(env: Record<string, string>) {
   return { app, runtime, auth, close: () => app.close() };
 }
 
-async function tableCounts(runtime: Runtime): Promise<Record<string, number>> {
-  const db = runtime.db;
-  const names =
-    db.dialect === "sqlite"
-      ? (
-          (await db.kysely
-            .selectFrom("sqlite_master" as never)
-            .select("name" as never)
-            .where("type" as never, "=", "table" as never)
-            .where("name" as never, "not like", "sqlite_%" as never)
-            .execute()) as { name: string }[]
-        ).map((r) => r.name)
-      : (
-          (await db.kysely
-            .selectFrom("pg_tables" as never)
-            .select("tablename" as never)
-            .where("schemaname" as never, "=", (db.schema ?? "public") as never)
-            .execute()) as { tablename: string }[]
-        ).map((r) => r.tablename);
-  const counts: Record<string, number> = {};
-  for (const table of names.sort()) {
-    const row = await db.kysely
-      .selectFrom(table as never)
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .executeTakeFirstOrThrow();
-    counts[table] = Number(row.n);
-  }
-  return counts;
-}
-
 /** An empty restore target: a fresh data dir, on PostgreSQL a fresh database (a dump names its schema). */
 async function restoreTarget(backend: Backend, extra: Record<string, string>) {
   const target = await createTestEnv(backend, extra);
   if (backend === "sqlite")
     return { ...target, dropDatabase: async () => {}, isEmpty: async () => sqliteEmpty(target) };
-  const database = `hom_keyh_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`create database "${database}"`);
-  await admin.end();
-  const url = new URL(TEST_PG_URL);
-  url.pathname = `/${database}`;
-  const env = { ...target.env, DATABASE_URL: url.toString() };
+  const database = await createScratchDatabase("hom_keyh");
+  const env = { ...target.env, DATABASE_URL: database.url };
   const withClient = async <T>(fn: (c: pg.Client) => Promise<T>) => {
-    const client = new pg.Client({ connectionString: url.toString() });
+    const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
       return await fn(client);
@@ -133,12 +98,7 @@ async function restoreTarget(backend: Backend, extra: Record<string, string>) {
       );
       return tables.rows[0].n === 0 && objectFiles(target).length === 0;
     },
-    async dropDatabase() {
-      const client = new pg.Client({ connectionString: TEST_PG_URL });
-      await client.connect();
-      await client.query(`drop database if exists "${database}" with (force)`);
-      await client.end();
-    },
+    dropDatabase: database.drop,
   };
 }
 
