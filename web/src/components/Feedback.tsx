@@ -32,3 +32,13 @@ export function ErrorNotice({ error, onRetry }: { error: unknown; onRetry?: () =
     </div>
   );
 }
+
+/** A form's error that belongs to no single field (a conflict, a refused request), under the fields. */
+export function FormError({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p role="alert" className="font-medium text-red-700 dark:text-red-300">
+      {message}
+    </p>
+  );
+}

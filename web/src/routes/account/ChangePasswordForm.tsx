@@ -5,6 +5,7 @@ import { isGraphQLError } from "../../api/graphql";
 import { Button } from "../../components/Button";
 import { TextField } from "../../components/form/Field";
 import { formErrors } from "../../components/form/errors";
+import { FormError } from "../../components/Feedback";
 
 /**
  * Current password, new password twice. The server's rules (length, not common, not the
@@ -77,11 +78,7 @@ export function ChangePasswordForm({ onChanged }: { onChanged: () => void }) {
         onChange={(e) => setRepeat(e.target.value)}
         error={mismatch ? t("account.mismatch") : undefined}
       />
-      {general && !wrongCurrent && (
-        <p role="alert" className="font-medium text-red-700 dark:text-red-300">
-          {general}
-        </p>
-      )}
+      <FormError message={wrongCurrent ? undefined : general} />
       {done && (
         <p role="status" className="font-medium text-green-800 dark:text-green-300" data-testid="password-changed">
           {t("account.changed")}

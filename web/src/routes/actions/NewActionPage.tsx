@@ -10,6 +10,7 @@ import { Button } from "../../components/Button";
 import { SelectField, TextArea, TextField } from "../../components/form/Field";
 import { formErrors } from "../../components/form/errors";
 import { Refused } from "../../components/Refused";
+import { FormError } from "../../components/Feedback";
 
 /**
  * A new action, linked to where it came from: a failure report (`?failure=`), a maintenance log's
@@ -153,11 +154,7 @@ export function NewActionPage() {
               ))}
           </SelectField>
         </div>
-        {general && (
-          <p role="alert" className="font-medium text-red-700 dark:text-red-300">
-            {general}
-          </p>
-        )}
+        <FormError message={general} />
         <div className="flex flex-wrap gap-3">
           <Button type="submit" disabled={save.isPending}>
             {save.isPending ? t("common.saving") : t("actions.create")}

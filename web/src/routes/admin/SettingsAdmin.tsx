@@ -11,6 +11,7 @@ import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 import { LANGUAGE_NAMES, LANGUAGES } from "../../i18n";
 import { Refused } from "./AdminRoutes";
+import { FormError } from "../../components/Feedback";
 
 /** Plant settings (admin): the plant's name and the language new accounts start in. */
 export function SettingsAdmin() {
@@ -58,11 +59,7 @@ function SettingsForm({ settings }: { settings: PlantSettings }) {
           </option>
         ))}
       </SelectField>
-      {general && (
-        <p role="alert" className="font-medium text-red-700 dark:text-red-300">
-          {general}
-        </p>
-      )}
+      <FormError message={general} />
       {save.isSuccess && (
         <p role="status" className="font-medium text-green-800 dark:text-green-300" data-testid="settings-saved">
           {t("settings.saved")}

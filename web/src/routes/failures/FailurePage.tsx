@@ -22,6 +22,7 @@ import { PhotoGallery } from "../../components/photos/PhotoGallery";
 import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 import { ActionCard } from "../actions/ActionCard";
+import { FormError } from "../../components/Feedback";
 
 const panel = "min-w-0 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900";
 
@@ -198,11 +199,7 @@ function Investigation({ report }: { report: FailureReport }) {
             </option>
           ))}
         </SelectField>
-        {general && (
-          <p role="alert" className="font-medium text-red-700 dark:text-red-300">
-            {general}
-          </p>
-        )}
+        <FormError message={general} />
         <div className="flex flex-wrap gap-2">
           {editable && (
             <Button variant="secondary" onClick={() => save.mutate(undefined)} disabled={save.isPending}>

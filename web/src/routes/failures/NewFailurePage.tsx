@@ -13,6 +13,7 @@ import { formErrors } from "../../components/form/errors";
 import { Refused } from "../../components/Refused";
 import { QueryState } from "../../components/QueryState";
 import { FailureCodePicker } from "./FailureCodePicker";
+import { FormError } from "../../components/Feedback";
 
 const NO_FILTER = { q: "", location: "", status: "", mounted: "" } as const;
 
@@ -141,11 +142,7 @@ export function NewFailurePage() {
           error={fields.description}
           rows={4}
         />
-        {general && (
-          <p role="alert" className="font-medium text-red-700 dark:text-red-300">
-            {general}
-          </p>
-        )}
+        <FormError message={general} />
         <div className="flex flex-wrap gap-3">
           <Button type="submit" disabled={save.isPending}>
             {save.isPending ? t("common.saving") : t("failures.submit")}
