@@ -222,6 +222,7 @@ forEachBackend("retention", (backend) => {
       deleted_downtimes: 1,
       retired_tool_photos: 0, // kept forever by default
       deleted_photos: 0,
+      analytics_reports: 0,
       audit_log: Number(
         (
           await db
@@ -379,6 +380,81 @@ forEachBackend("retention of photos", (backend) => {
       assert.deepEqual(audits.map((a) => a.entity_id).sort(), ["deleted_photos", "retired_tool_photos"]);
       const verify = await api.get("/api/v1/audit/verify");
       assert.equal(verify.body.ok, true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test("stored reports: old finished ones go; queued, running and those a pending mail carries stay", async () => {
+    const t = await createTestApp(backend);
+    try {
+      const api = restClient(t.app, t.adminAuth);
+      const db = t.runtime.db.kysely;
+      const report = async (status: string, createdDaysAgo: number) => {
+        const id = newId();
+        await db
+          .insertInto("analytics_reports")
+          .values({
+            id,
+            kind: "period",
+            title: `${status} ${createdDaysAgo}`,
+            period_from: ago(createdDaysAgo + 7),
+            period_to: ago(createdDaysAgo),
+            status,
+            content: status === "ok" ? Buffer.from("%PDF-1.4 test") : null,
+            created_at: ago(createdDaysAgo),
+          })
+          .execute();
+        return id;
+      };
+      const oldOk = await report("ok", 400);
+      const oldFailed = await report("failed", 380);
+      const oldQueued = await report("queued", 400);
+      const oldRunning = await report("running", 400);
+      const oldMailed = await report("ok", 390);
+      const young = await report("ok", 10);
+      await db
+        .insertInto("email_outbox")
+        .values({
+          id: newId(),
+          to_address: "manager@example.test",
+          subject: "Weekly report",
+          body: "attached",
+          status: "pending",
+          attempts: 0,
+          next_attempt_at: ago(0),
+          created_at: ago(0),
+          attachment_report_id: oldMailed,
+        })
+        .execute();
+
+      assert.equal(
+        (
+          await t.app.inject({
+            method: "PUT",
+            url: "/api/v1/retention/rules/analytics_reports",
+            headers: t.adminAuth,
+            payload: { keep_days: 3 },
+          })
+        ).statusCode,
+        422,
+        "below the minimum of 7 days",
+      );
+      const preview = await api.get("/api/v1/retention/preview?kinds=analytics_reports");
+      assert.equal(preview.status, 200, JSON.stringify(preview.body));
+      assert.equal(preview.body.items[0].keep_days, 365, "a year by default");
+      assert.equal(preview.body.items[0].count, 2);
+
+      const applied = await api.post("/api/v1/retention/apply", {
+        as_of: preview.body.as_of,
+        kinds: ["analytics_reports"],
+      });
+      assert.equal(applied.status, 200, JSON.stringify(applied.body));
+      assert.equal(applied.body.items[0].removed, 2);
+      const left = (await db.selectFrom("analytics_reports").select("id").execute()).map((r) => r.id).sort();
+      assert.deepEqual(left, [oldQueued, oldRunning, oldMailed, young].sort());
+      assert.ok(![oldOk, oldFailed].some((id) => left.includes(id)));
+      assert.equal((await api.get("/api/v1/audit/verify")).body.ok, true);
     } finally {
       await t.close();
     }

@@ -57,6 +57,13 @@ export const RETENTION_KINDS = [
     minKeepDays: 1,
   },
   {
+    kind: "analytics_reports",
+    description:
+      "Stored PDF reports by time requested; never one queued or being made, nor one a mail still waiting to go carries",
+    defaultKeepDays: 365,
+    minKeepDays: 7,
+  },
+  {
     kind: "audit_log",
     description:
       "Audit entries by time; the hash of the last removed entry is kept as a checkpoint, so the rest still verifies",

@@ -58,6 +58,14 @@ function targetOf(kind: Exclude<RetentionKindName, "audit_log">): Target {
         where: (c) =>
           sql`${ref("entity_type")} = 'tool' and exists (select 1 from tools t where t.id = photos.entity_id and t.status = 'retired' and t.retired_at is not null and t.retired_at < ${c})`,
       };
+    case "analytics_reports":
+      // A report still to be made, or the attachment of a weekly mail not yet sent, stays.
+      return {
+        table: "analytics_reports",
+        column: ref("created_at"),
+        where: (c) =>
+          sql`${ref("created_at")} < ${c} and ${ref("status")} in ('ok', 'failed') and not exists (select 1 from email_outbox o where o.attachment_report_id = analytics_reports.id and o.status = 'pending')`,
+      };
     case "deleted_photos":
       return {
         table: "photos",
