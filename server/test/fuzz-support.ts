@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { sql } from "kysely";
+import { liveTables } from "../src/db/catalogue.ts";
 import type { Runtime } from "../src/runtime.ts";
 
 /**
@@ -215,26 +216,10 @@ export interface Fingerprinter {
  */
 export async function fingerprinter(runtime: Runtime): Promise<Fingerprinter> {
   const db = runtime.db.kysely;
-  const postgres = runtime.db.dialect === "postgres";
-  const tables: { table: string; updated: boolean }[] = [];
-  if (postgres) {
-    const rows = await sql<{ table_name: string; has_updated: boolean }>`
-      select t.table_name, exists (
-        select 1 from information_schema.columns c
-        where c.table_schema = t.table_schema and c.table_name = t.table_name and c.column_name = 'updated_at'
-      ) as has_updated
-      from information_schema.tables t
-      where t.table_schema = current_schema() and t.table_type = 'BASE TABLE'
-      order by t.table_name`.execute(db);
-    for (const r of rows.rows) tables.push({ table: r.table_name, updated: r.has_updated });
-  } else {
-    const rows = await sql<{ name: string }>`
-      select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db);
-    for (const r of rows.rows) {
-      const columns = await sql<{ name: string }>`select name from pragma_table_info(${r.name})`.execute(db);
-      tables.push({ table: r.name, updated: columns.rows.some((c) => c.name === "updated_at") });
-    }
-  }
+  const tables = (await liveTables(runtime.db, { withMigrationTables: true })).map((t) => ({
+    table: t.name,
+    updated: t.columns.includes("updated_at"),
+  }));
   const parts = tables
     .filter((t) => !VOLATILE_TABLES.has(t.table))
     .map(

@@ -10,6 +10,7 @@ import pg from "pg";
 import { systemContext } from "../src/access/context.ts";
 import { buildApp } from "../src/app.ts";
 import { loadConfig, type Config } from "../src/config.ts";
+import { liveTables } from "../src/db/catalogue.ts";
 import type { Database } from "../src/db/schema.ts";
 import { startRuntime, type Runtime } from "../src/runtime.ts";
 
@@ -237,25 +238,9 @@ export async function reasonId(runtime: Runtime, code: string): Promise<string> 
 /** Every table's row count, read from the database's own catalogue (so new tables count too). */
 export async function tableCounts(runtime: Runtime): Promise<Record<string, number>> {
   const db = runtime.db;
-  const tables =
-    db.dialect === "sqlite"
-      ? (
-          await db.kysely
-            .selectFrom("sqlite_master" as never)
-            .select("name" as never)
-            .where("type" as never, "=", "table" as never)
-            .where("name" as never, "not like", "sqlite_%" as never)
-            .execute()
-        ).map((r) => (r as { name: string }).name)
-      : (
-          await db.kysely
-            .selectFrom("pg_tables" as never)
-            .select("tablename" as never)
-            .where("schemaname" as never, "=", (db.schema ?? "public") as never)
-            .execute()
-        ).map((r) => (r as { tablename: string }).tablename);
+  const tables = (await liveTables(db, { withMigrationTables: true })).map((t) => t.name);
   const counts: Record<string, number> = {};
-  for (const table of tables.sort()) {
+  for (const table of tables) {
     const row = await db.kysely
       .selectFrom(table as never)
       .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { liveTables } from "../../db/catalogue.ts";
 import type { Db, Queryable } from "../../db/index.ts";
 
 /** A column that names the user who did something: `created_by`, `performed_by`, `user_id`, `actor_id` … */
@@ -14,21 +15,9 @@ export const privacyRepo = {
    * catalogue, so tables added by later migrations are covered without touching this code.
    */
   async userReferenceColumns(db: Db): Promise<{ table: string; column: string }[]> {
-    const rows =
-      db.dialect === "postgres"
-        ? (
-            await sql<{ table: string; column: string }>`
-              select table_name as "table", column_name as "column" from information_schema.columns
-              where table_schema = current_schema() order by table_name, ordinal_position`.execute(db.kysely)
-          ).rows
-        : (
-            await sql<{ table: string; column: string }>`
-              select m.name as "table", p.name as "column"
-              from sqlite_master m join pragma_table_info(m.name) p
-              where m.type = 'table' and m.name not like 'sqlite_%' and m.name not like 'kysely_%'
-              order by m.name, p.cid`.execute(db.kysely)
-          ).rows;
-    return rows.filter((r) => USER_REFERENCE.test(r.column) && !r.table.startsWith("kysely_"));
+    return (await liveTables(db)).flatMap((t) =>
+      t.columns.filter((column) => USER_REFERENCE.test(column)).map((column) => ({ table: t.name, column })),
+    );
   },
 
   /** Rows of `table` where `column` is the user, secrets dropped. One more than the limit tells of truncation. */

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from "kysely";
 import type { Db, Queryable, Tx } from "../../db/index.ts";
+import { liveTables } from "../../db/catalogue.ts";
 import type { RetentionKindName } from "./kinds.ts";
 
 export interface Candidates {
@@ -97,13 +98,7 @@ export const retentionRepo = {
 
   /** Whether a table exists (notifications arrive with another module). */
   async tableExists(db: Db, table: string): Promise<boolean> {
-    const found =
-      db.dialect === "sqlite"
-        ? await sql`select 1 from sqlite_master where type = 'table' and name = ${table}`.execute(db.kysely)
-        : await sql`select 1 from pg_tables where schemaname = current_schema() and tablename = ${table}`.execute(
-            db.kysely,
-          );
-    return found.rows.length > 0;
+    return (await liveTables(db)).some((t) => t.name === table);
   },
 
   async candidates(db: Queryable, kind: RetentionKindName, cutoff: string): Promise<Candidates> {
