@@ -5,16 +5,25 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3-multiple-ciphers";
+import pg from "pg";
 import { startRuntime, type Runtime } from "../src/runtime.ts";
-import { ADMIN_PASSWORD, createTestEnv, forEachBackend, NODE24, REPO_ROOT, type TestEnv } from "./helpers.ts";
+import {
+  ADMIN_PASSWORD,
+  createTestEnv,
+  forEachBackend,
+  NODE24,
+  REPO_ROOT,
+  TEST_PG_URL,
+  type TestEnv,
+} from "./helpers.ts";
 
 /**
  * Crash recovery (issue 11): a real `hom serve` process is killed with SIGKILL while tablets
  * write shots and downtimes, then started again on the same database. Every write it had
  * acknowledged must be there exactly once, a tablet's retry of the unacknowledged ones (same
  * idempotency key) must not double them, and the audit chain must verify. Then the paths where
- * the database or the disk cannot take a write: another process holding SQLite's write lock
- * (503 DATABASE_BUSY, with Retry-After) and a full disk under the photo store and under the
+ * the database or the disk cannot take a write: another process holding SQLite's write lock or a
+ * PostgreSQL table lock (503 DATABASE_BUSY, with Retry-After) and a full disk under the photo store and under the
  * database (507 INSUFFICIENT_STORAGE), each a clear answer and never a stack.
  * (kill -9 during MQTT ingest: server/test/mqtt.test.ts, "kill -9 during ingest …".)
  */
@@ -275,12 +284,37 @@ forEachBackend("Crash recovery: kill -9 during writes", (backend) => {
   });
 });
 
+/**
+ * Another process holding what a new line's insert needs, until `release`: SQLite's one write
+ * lock (a backup tool, a second program on the file), or on PostgreSQL a lock on the lines table
+ * that lets readers through (a stuck session, a long maintenance statement).
+ */
+async function holdWriteLock(env: TestEnv): Promise<{ release(): Promise<void> }> {
+  if (env.backend === "sqlite") {
+    const other = new Database(path.join(env.config.dataDir, "hom.sqlite"));
+    other.exec("BEGIN IMMEDIATE");
+    return {
+      release: async () => {
+        other.exec("ROLLBACK");
+        other.close();
+      },
+    };
+  }
+  const other = new pg.Client({ connectionString: TEST_PG_URL });
+  await other.connect();
+  await other.query(`set search_path = "${env.env.HOM_PG_SCHEMA}"`);
+  await other.query("begin");
+  await other.query("lock table lines in share mode");
+  return {
+    release: async () => {
+      await other.query("rollback");
+      await other.end();
+    },
+  };
+}
+
 forEachBackend("Crash recovery: the database or the disk cannot take a write", (backend) => {
-  test("another process holding SQLite's write lock: 503 DATABASE_BUSY with Retry-After; reads go on", async (ctx) => {
-    if (backend !== "sqlite") {
-      ctx.skip("SQLite only: PostgreSQL waits on row locks (no lock timeout is set) instead");
-      return;
-    }
+  test("another process holding the write lock (SQLite's, or PostgreSQL's on the table): 503 DATABASE_BUSY with Retry-After; reads go on", async (ctx) => {
     const env = await createTestEnv(backend);
     let hom: Hom | undefined;
     try {
@@ -288,9 +322,8 @@ forEachBackend("Crash recovery: the database or the disk cannot take a write", (
       const token = await login(hom);
       const before = await call(hom, "POST", "/api/v1/lines", token, { code: "LK-0", name: "Before" });
       assert.equal(before.status, 201, before.text);
-      const other = new Database(path.join(env.config.dataDir, "hom.sqlite"));
+      const other = await holdWriteLock(env);
       try {
-        other.exec("BEGIN IMMEDIATE");
         const read = await call(hom, "GET", "/api/v1/lines", token);
         assert.equal(read.status, 200, "reads are not blocked by a writer (WAL)");
         const started = performance.now();
@@ -299,7 +332,7 @@ forEachBackend("Crash recovery: the database or the disk cannot take a write", (
         assert.equal(write.status, 503, write.text);
         assert.equal(write.body.error.code, "DATABASE_BUSY");
         assert.match(write.body.error.message, /busy/);
-        assert.doesNotMatch(write.text, /at |\.ts:|SQLITE/, "no stack or driver internals");
+        assert.doesNotMatch(write.text, /at |\.ts:|SQLITE|lock timeout|55P03/, "no stack or driver internals");
         assert.equal(write.body.error.details.length, 0);
         const gql = await fetch(`${hom.url}/graphql`, {
           method: "POST",
@@ -309,8 +342,7 @@ forEachBackend("Crash recovery: the database or the disk cannot take a write", (
         assert.equal(gql.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(gql));
         assert.match(gql.errors[0].message, /busy/);
       } finally {
-        other.exec("ROLLBACK");
-        other.close();
+        await other.release();
       }
       const afterwards = await call(hom, "POST", "/api/v1/lines", token, { code: "LK-1", name: "After" });
       assert.equal(afterwards.status, 201, "writes resume once the lock is gone");

@@ -48,6 +48,15 @@ export async function openDatabase(config: Config["database"]): Promise<Db> {
   return config.kind === "sqlite" ? openSqlite(config.file, config.key) : openPostgres(config);
 }
 
+/**
+ * How long a write waits for another writer's lock before the request is refused with 503
+ * DATABASE_BUSY (http/errors.ts): SQLite's busy timeout, PostgreSQL's lock_timeout. Long enough
+ * for any ordinary transaction ahead of it; short enough that a tablet user is told rather than
+ * left staring at a spinner while a backup tool or a stuck session holds a lock. Migrations wait
+ * without limit (migrate.ts): another instance's may take minutes.
+ */
+export const LOCK_WAIT_MS = 5000;
+
 function openSqlite(file: string, key: SecretKey | undefined): Db {
   mkdirSync(path.dirname(file), { recursive: true });
   // With a key, the file is encrypted (db/sqlite-cipher.ts); a wrong or missing key stops here.
@@ -55,7 +64,7 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = NORMAL"); // safe with WAL: a power cut loses at most the last commits, never integrity
   raw.pragma("foreign_keys = ON");
-  raw.pragma("busy_timeout = 5000");
+  raw.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
   // Table statistics steer the planner to the right index (e.g. the end index for a line's
   // downtimes reaching into a period). A bounded sample keeps this well under a second on a
   // large file, so the start stays fast; it only re-analyses tables that changed a lot.
@@ -154,7 +163,9 @@ async function openPostgres(config: { url: string; schema?: string; poolSize: nu
     connectionString,
     ssl,
     max: config.poolSize,
-    options: config.schema ? `-c search_path=${config.schema}` : undefined,
+    options: [config.schema ? `-c search_path=${config.schema}` : "", `-c lock_timeout=${LOCK_WAIT_MS}`]
+      .join(" ")
+      .trim(),
     types: {
       // Same value shapes as SQLite: ISO strings for time, numbers for counts.
       getTypeParser: ((oid: number, format?: "text" | "binary") => {

@@ -1,4 +1,5 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from "kysely/migration";
+import { sql, type Kysely } from "kysely";
 import type { Db } from "./index.ts";
 import { foundation } from "./migrations/0001_foundation.ts";
 import { machineHistory } from "./migrations/0002_machine_history.ts";
@@ -34,13 +35,26 @@ function migrations(db: Db): Record<string, Migration> {
   };
 }
 
-function migrator(db: Db): Migrator {
+function migrator(db: Db, kysely: Kysely<unknown> = db.kysely as Kysely<unknown>): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrations(db) };
-  return new Migrator({ db: db.kysely, provider, migrationTableSchema: db.schema });
+  return new Migrator({ db: kysely, provider, migrationTableSchema: db.schema });
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const result: MigrationResultSet = await migrator(db).migrateToLatest();
+  const result: MigrationResultSet =
+    db.dialect === "postgres"
+      ? // Requests give up on a lock after LOCK_WAIT_MS (db/index.ts); migrations must not: another
+        // instance holds the migration lock for as long as its migrations take. So they run on
+        // one connection without a lock timeout, which is put back before the pool reuses it.
+        await db.kysely.connection().execute(async (connection) => {
+          await sql`set lock_timeout = 0`.execute(connection);
+          try {
+            return await migrator(db, connection as Kysely<unknown>).migrateToLatest();
+          } finally {
+            await sql`reset lock_timeout`.execute(connection);
+          }
+        })
+      : await migrator(db).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === "Error");
     const reason = result.error instanceof Error ? result.error.message : JSON.stringify(result.error);
