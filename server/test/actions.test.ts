@@ -85,6 +85,113 @@ forEachBackend("actions", (backend) => {
     );
   });
 
+  test("people to assign: names only, active accounts, for those who assign; the card shows the assignee's name", async () => {
+    const person = async (username: string, full_name: string | undefined, active = true) => {
+      const res = await admin.post("/api/v1/users", {
+        username,
+        full_name,
+        email: `${username}@plant.test`,
+        role: "technician",
+        password: "a-long-enough-password-1",
+        active,
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    const zofia = await person("znowak", "Zofia Nowak");
+    const literal = await person("pct_user", "Anna 50%_off");
+    const gone = await person("left_plant", "Adam Gone", false);
+
+    const all = await engineer.api.get("/api/v1/people");
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    const ids = all.body.items.map((p: { id: string }) => p.id);
+    assert.ok(ids.includes(zofia) && ids.includes(literal) && ids.includes(engineer.id));
+    assert.ok(!ids.includes(gone), "an inactive account is nobody to assign to");
+    assert.ok(ids.indexOf(literal) < ids.indexOf(zofia), "by name: Anna before Zofia");
+    const z = all.body.items.find((p: { id: string }) => p.id === zofia);
+    assert.deepEqual(z, { id: zofia, username: "znowak", full_name: "Zofia Nowak", name: "Zofia Nowak" });
+
+    const narrowed = await engineer.api.get("/api/v1/people?q=NOWAK");
+    assert.deepEqual(
+      narrowed.body.items.map((p: { id: string }) => p.id),
+      [zofia],
+    );
+    const percent = await engineer.api.get(`/api/v1/people?q=${encodeURIComponent("50%_")}`);
+    assert.deepEqual(
+      percent.body.items.map((p: { id: string }) => p.id),
+      [literal],
+      "% and _ are taken literally",
+    );
+    const wildcard = await engineer.api.get(`/api/v1/people?q=${encodeURIComponent("%")}`);
+    assert.deepEqual(
+      wildcard.body.items.map((p: { id: string }) => p.id),
+      [literal],
+    );
+
+    for (const who of [technician, operator]) {
+      const refused = await who.api.get("/api/v1/people");
+      assert.equal(refused.status, 403, "only those who assign actions list people");
+    }
+    const bad = await engineer.api.get(`/api/v1/people?q=${"x".repeat(101)}&role=admin`);
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.body.error.details.map((d: { field: string }) => d.field).sort(), ["q", "role"]);
+
+    const action = await newAction({ title: "Polish the cavity", assignee_id: zofia });
+    const viewer = await t.userWithRole("viewer");
+    const read = await graphql(
+      t.app,
+      `
+        query ($id: ID!) {
+          action(id: $id) {
+            assigneeId
+            assignee {
+              id
+              name
+              fullName
+              username
+            }
+          }
+        }
+      `,
+      { id: action.id },
+      viewer.auth,
+    );
+    assert.equal(read.body.errors, undefined, JSON.stringify(read.body.errors));
+    assert.deepEqual(read.body.data?.action.assignee, {
+      id: zofia,
+      name: "Zofia Nowak",
+      fullName: "Zofia Nowak",
+      username: "znowak",
+    });
+    const gqlPeople = await graphql(
+      t.app,
+      `
+        {
+          people(q: "zofia") {
+            id
+            name
+          }
+        }
+      `,
+      {},
+      engineer.auth,
+    );
+    assert.deepEqual(gqlPeople.body.data?.people, [{ id: zofia, name: "Zofia Nowak" }]);
+    const gqlRefused = await graphql(
+      t.app,
+      `
+        {
+          people {
+            id
+          }
+        }
+      `,
+      {},
+      viewer.auth,
+    );
+    assert.equal(gqlRefused.body.errors?.[0]?.extensions?.code, "FORBIDDEN");
+  });
+
   test("bad input: inactive or unknown assignee, past due date without the flag, unknown links, wrong types", async () => {
     const retired = await user("technician");
     assert.equal((await admin.patch(`/api/v1/users/${retired.id}`, { active: false })).status, 200);

@@ -36,12 +36,12 @@ import { createRefs } from "./refs.ts";
 
 export function buildSchema() {
   const builder = createBuilder();
-  const { UserType } = registerUserGraphql(builder);
+  const refs = createRefs(builder);
+  const { UserType } = registerUserGraphql(builder, refs);
   registerAuthGraphql(builder, { UserType: UserType as never });
   registerAuditGraphql(builder);
   registerSessionGraphql(builder);
   registerPrivacyGraphql(builder, { UserType: UserType as never });
-  const refs = createRefs(builder);
   registerPlantGraphql(builder, refs);
   const reasonTypes = registerDowntimeReasonGraphql(builder, refs);
   registerDowntimeGraphql(builder, refs, reasonTypes);

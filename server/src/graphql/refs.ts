@@ -8,6 +8,7 @@ import type { MaintenanceLog } from "../modules/maintenance/service.ts";
 import type { Line, Machine } from "../modules/plant/service.ts";
 import type { Repair } from "../modules/repairs/service.ts";
 import type { Tool } from "../modules/tools/service.ts";
+import type { Person } from "../modules/users/service.ts";
 
 /**
  * The object types that point at each other across modules. Each is declared here and
@@ -25,6 +26,7 @@ export function createRefs(builder: Builder) {
     MaintenanceLog: builder.objectRef<MaintenanceLog>("MaintenanceLog"),
     FailureReport: builder.objectRef<FailureReport>("FailureReport"),
     Action: builder.objectRef<Action>("Action"),
+    Person: builder.objectRef<Person>("Person"),
   };
 }
 

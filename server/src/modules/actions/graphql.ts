@@ -19,6 +19,15 @@ export function registerActionGraphql(builder: Builder, refs: Refs) {
       kind: t.exposeString("kind"),
       priority: t.exposeString("priority"),
       assigneeId: t.id({ nullable: true, resolve: (a) => a.assignee_id }),
+      assignee: t.field({
+        type: refs.Person,
+        nullable: true,
+        description: "Who the action is assigned to, by name (for anyone who can read the action)",
+        resolve: (a, _args, context) =>
+          a.assignee_id
+            ? loader(context, "person", (ids) => context.services.users.peopleByIds(ids)).load(a.assignee_id)
+            : null,
+      }),
       dueDate: t.string({ nullable: true, resolve: (a) => a.due_date }),
       status: t.exposeString("status"),
       overdue: t.exposeBoolean("overdue"),

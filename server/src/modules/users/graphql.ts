@@ -1,8 +1,9 @@
 import { permissionsOf, ROLES } from "../../access/permissions.ts";
 import { connectionType, pageArgs, toSnakeCase, withoutNulls, type Builder } from "../../graphql/builder.ts";
+import type { Refs } from "../../graphql/refs.ts";
 import { LOCALES, type User } from "./service.ts";
 
-export function registerUserGraphql(builder: Builder) {
+export function registerUserGraphql(builder: Builder, refs: Refs) {
   const Role = builder.enumType("Role", { values: ROLES });
   const Locale = builder.enumType("Locale", { values: LOCALES });
 
@@ -52,7 +53,23 @@ export function registerUserGraphql(builder: Builder) {
     }),
   });
 
+  refs.Person.implement({
+    description: "What colleagues see of an account: its name, not how to reach or log in as it",
+    fields: (t) => ({
+      id: t.exposeID("id"),
+      username: t.exposeString("username"),
+      fullName: t.string({ nullable: true, resolve: (p) => p.full_name }),
+      name: t.exposeString("name", { description: "The full name, else the username" }),
+    }),
+  });
+
   builder.queryFields((t) => ({
+    people: t.field({
+      type: [refs.Person],
+      description: "Active people by name, to assign actions to (actions:assign)",
+      args: { q: t.arg.string() },
+      resolve: async (_root, args, { ctx, services }) => (await services.users.people(ctx, withoutNulls(args))).items,
+    }),
     me: t.field({ type: UserType, resolve: (_root, _args, { ctx, services }) => services.users.me(ctx) }),
     user: t.field({
       type: UserType,

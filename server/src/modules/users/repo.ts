@@ -1,5 +1,13 @@
 import type { Queryable } from "../../db/index.ts";
-import type { Insertable, Selectable, Updateable } from "kysely";
+import {
+  sql,
+  type Expression,
+  type Insertable,
+  type RawBuilder,
+  type Selectable,
+  type SqlBool,
+  type Updateable,
+} from "kysely";
 import type { UsersTable } from "../../db/schema.ts";
 import { afterKey } from "../../db/pagination.ts";
 
@@ -44,6 +52,26 @@ export const usersRepo = {
     await db.updateTable("users").set(patch).where("id", "=", id).execute();
   },
 
+  /** Active accounts by name (full name, else username), matching `q` in either. */
+  people(db: Queryable, q: string | undefined, limit: number) {
+    let query = db
+      .selectFrom("users")
+      .select(["id", "username", "full_name"])
+      .where("active", "=", true)
+      .where("anonymised_at", "is", null);
+    if (q) query = query.where((eb) => eb.or([contains(eb.ref("username_key"), q), contains(eb.ref("full_name"), q)]));
+    return query
+      .orderBy((eb) => eb.fn("lower", [eb.fn.coalesce("full_name", "username")]))
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+  },
+
+  byIds(db: Queryable, ids: readonly string[]) {
+    if (ids.length === 0) return Promise.resolve([]);
+    return db.selectFrom("users").select(["id", "username", "full_name"]).where("id", "in", ids).execute();
+  },
+
   list(
     db: Queryable,
     filter: { role?: string; active?: boolean; q?: string; after?: [string, string] },
@@ -53,12 +81,12 @@ export const usersRepo = {
     if (filter.role) q = q.where("role", "=", filter.role);
     if (filter.active !== undefined) q = q.where("active", "=", filter.active);
     if (filter.q) {
-      const like = `%${filter.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      const text = filter.q;
       q = q.where((eb) =>
         eb.or([
-          eb("username_key", "like", like),
-          eb(eb.fn("lower", ["full_name"]), "like", like),
-          eb(eb.fn("lower", ["email"]), "like", like),
+          contains(eb.ref("username_key"), text),
+          contains(eb.ref("full_name"), text),
+          contains(eb.ref("email"), text),
         ]),
       );
     }
@@ -79,3 +107,12 @@ export const usersRepo = {
     return Number(row.failed_login_count);
   },
 };
+
+/**
+ * `column` contains `text`, ignoring case, with `%`, `_` and `\` in the text taken literally on both
+ * dialects (SQLite's LIKE has no escape character unless told, PostgreSQL's is the backslash).
+ */
+function contains(column: Expression<string | null>, text: string): RawBuilder<SqlBool> {
+  const pattern = `%${text.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`lower(${column}) like ${pattern} escape '\\'`;
+}

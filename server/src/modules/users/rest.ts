@@ -8,6 +8,16 @@ export function registerUserRoutes(app: FastifyInstance, { users }: Services): v
     { schema: { tags: ["users"], summary: "List users (manager and above); filters role, active, q" } },
     async (request) => users.list(request.ctx, request.query),
   );
+  app.get(
+    "/api/v1/people",
+    {
+      schema: {
+        tags: ["users"],
+        summary: "Active people by name, to assign actions to (actions:assign); q narrows. Names only",
+      },
+    },
+    async (request) => users.people(request.ctx, request.query),
+  );
   app.post("/api/v1/users", { schema: { tags: ["users"], summary: "Create a user (admin)" } }, async (request, reply) =>
     reply.code(201).send(await users.create(request.ctx, request.body)),
   );

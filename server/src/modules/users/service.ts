@@ -36,6 +36,25 @@ export interface User {
   anonymised_at: string | null;
 }
 
+/** What colleagues see of an account: who it is, not how to reach or log in as it. */
+export interface Person {
+  id: string;
+  username: string;
+  full_name: string | null;
+  /** The full name, else the username: what a list or a card shows. */
+  name: string;
+}
+
+const toPerson = (row: Pick<UserRow, "id" | "username" | "full_name">): Person => ({
+  id: row.id,
+  username: row.username,
+  full_name: row.full_name,
+  name: row.full_name ?? row.username,
+});
+
+export const PEOPLE_LIMIT = 500;
+const peopleSchema = z.strictObject({ q: z.string().max(100).optional() });
+
 export function publicUser(row: UserRow): User {
   return {
     id: row.id,
@@ -158,6 +177,25 @@ export class UserService {
     const after = cursor ? (decodeCursor(cursor, 2) as [string, string]) : undefined;
     const rows = await usersRepo.list(this.#db.kysely, { ...filter, after }, limit + 1);
     return toPage(rows, limit, (r) => [r.username_key, r.id], publicUser);
+  }
+
+  /**
+   * The people an action can be assigned to (active accounts), by name: for those who assign
+   * actions (`actions:assign`) without reading users (SPEC §2 keeps e-mail, role and logins from
+   * engineers). Names only, at most PEOPLE_LIMIT (a plant's staff; `q` narrows).
+   */
+  async people(ctx: RequestContext, query: unknown): Promise<{ items: Person[] }> {
+    authorize(ctx, "actions:assign");
+    const { q } = parseInput(peopleSchema, query);
+    const rows = await usersRepo.people(this.#db.kysely, q, PEOPLE_LIMIT);
+    return { items: rows.map(toPerson) };
+  }
+
+  /** Names of the given users (any state), for records that point at them: the caller authorised reading those. */
+  async peopleByIds(ids: readonly string[]): Promise<(Person | null)[]> {
+    const rows = await usersRepo.byIds(this.#db.kysely, ids);
+    const byId = new Map(rows.map((r) => [r.id, toPerson(r)]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   async create(ctx: RequestContext, input: unknown): Promise<User> {
