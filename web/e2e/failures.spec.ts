@@ -158,6 +158,39 @@ test("a technician moves an assigned action across the board to completed", asyn
   await expect(page.getByTestId("action-card").filter({ hasText: title })).toHaveAttribute("data-status", "completed");
 });
 
+test("an engineer, who may not read users, assigns an action to a colleague picked by name", async ({
+  page,
+  request,
+}) => {
+  const { token } = await createPlant(request);
+  const engineer = await createUser(request, "engineer", token);
+  const technician = await createUser(request, "technician", token);
+  const fullName = unique("Zofia Nowak");
+  const found = await request.get(`/api/v1/users?q=${technician.username}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const technicianId = ((await found.json()) as { items: { id: string }[] }).items[0].id;
+  const renamed = await request.patch(`/api/v1/users/${technicianId}`, {
+    headers: { authorization: `Bearer ${token}` },
+    data: { full_name: fullName },
+  });
+  expect(renamed.ok()).toBe(true);
+
+  await logIn(page, engineer, "/actions/new");
+  const title = unique("Check the hot runner");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Assignee").selectOption({ label: fullName });
+  await page.getByRole("button", { name: "Create action" }).click();
+  const card = page.getByTestId("action-card").filter({ hasText: title });
+  await expect(card).toContainText(`Assigned to ${fullName}`);
+
+  const actions = await request.get(`/api/v1/actions?assignee_id=${technicianId}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const stored = ((await actions.json()) as { items: { title: string }[] }).items.map((a) => a.title);
+  expect(stored).toContain(title);
+});
+
 test("a viewer sees failures and actions without write buttons and is refused by the API", async ({
   page,
   request,

@@ -157,14 +157,28 @@ export interface ActionSummary extends Owner {
   dueDate: string | null;
   overdue: boolean;
   assigneeId: string | null;
+  /** The assignee by name (GraphQL Action.assignee): every reader of the action sees it. */
+  assignee: Person | null;
   completionNote: string | null;
   failureReportId: string | null;
   maintenanceLogId: string | null;
   planId: string | null;
   updatedAt: string;
 }
-const ACTION_FIELDS = `id title description kind priority status dueDate overdue assigneeId completionNote
+const ACTION_FIELDS = `id title description kind priority status dueDate overdue assigneeId assignee { id name } completionNote
   failureReportId maintenanceLogId planId updatedAt tool { id assetNumber name } machine { id code name }`;
+
+/** Someone an action can be assigned to: a name, not an account (GET /api/v1/people). */
+export interface Person {
+  id: string;
+  name: string;
+}
+
+/** The active people, by name, for those who assign actions (actions:assign). */
+export async function fetchPeople(): Promise<Person[]> {
+  const data = await request<{ people: Person[] }>(`query People { people { id name } }`);
+  return data.people;
+}
 
 export interface ActionFilter {
   mine?: boolean;

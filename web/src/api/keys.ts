@@ -21,6 +21,8 @@ export const keys = {
   // Administration.
   userLists: ["users"] as const,
   users: (filter: object) => ["users", filter] as const,
+  /** Whom actions can be assigned to (names only). */
+  people: ["people"] as const,
   adminReasons: ["adminReasons"] as const,
   adminTemplates: ["adminTemplates"] as const,
   adminTemplate: (id: string, version: number | null) => ["adminTemplate", id, version] as const,

@@ -653,7 +653,7 @@ export const en = {
     unassigned: "Unassigned",
     me: "Me",
     assignedToMe: "Assigned to me",
-    assignedToOther: "Assigned to someone else",
+    assignedTo: "Assigned to {{name}}",
     due: "due {{date}}",
     fromFailure: "Failure report",
     fromLog: "Maintenance log",

@@ -664,7 +664,7 @@ export const pl: Messages = {
     unassigned: "Nieprzypisane",
     me: "Ja",
     assignedToMe: "Przypisane do mnie",
-    assignedToOther: "Przypisane komuś innemu",
+    assignedTo: "Przypisane: {{name}}",
     due: "termin {{date}}",
     fromFailure: "Zgłoszenie awarii",
     fromLog: "Dziennik konserwacji",

@@ -663,7 +663,7 @@ export const ru: Messages = {
     unassigned: "Не назначено",
     me: "Я",
     assignedToMe: "Назначено мне",
-    assignedToOther: "Назначено другому",
+    assignedTo: "Назначено: {{name}}",
     due: "срок {{date}}",
     fromFailure: "Сообщение об отказе",
     fromLog: "Журнал обслуживания",

@@ -73,7 +73,7 @@ export function ActionCard({ action }: { action: ActionSummary }) {
             ? t("actions.unassigned")
             : action.assigneeId === me.id
               ? t("actions.assignedToMe")
-              : t("actions.assignedToOther")}
+              : t("actions.assignedTo", { name: action.assignee?.name ?? "?" })}
         </span>
         {target && (
           <Link

@@ -2,8 +2,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router";
-import { fetchUsers } from "../../api/admin";
-import { ACTION_KINDS, createAction, SEVERITIES, type ActionKind, type Severity } from "../../api/failures";
+import {
+  ACTION_KINDS,
+  createAction,
+  fetchPeople,
+  SEVERITIES,
+  type ActionKind,
+  type Severity,
+} from "../../api/failures";
 import { keys } from "../../api/keys";
 import { useAbilities, useUser } from "../../auth/user";
 import { Button } from "../../components/Button";
@@ -37,11 +43,7 @@ export function NewActionPage() {
   const [priority, setPriority] = useState<Severity>("medium");
   const [dueDate, setDueDate] = useState("");
   const [assignee, setAssignee] = useState("");
-  const users = useQuery({
-    queryKey: keys.users({ q: "", active: "yes", picker: true }),
-    queryFn: () => fetchUsers({ q: "", active: "yes" }, null),
-    enabled: can.assignActions && can.readUsers,
-  });
+  const people = useQuery({ queryKey: keys.people, queryFn: fetchPeople, enabled: can.assignActions });
 
   const save = useMutation({
     mutationFn: () =>
@@ -145,11 +147,11 @@ export function NewActionPage() {
           >
             <option value="">{t("actions.unassigned")}</option>
             <option value={me.id}>{t("actions.me")}</option>
-            {users.data?.items
-              .filter((u) => u.id !== me.id)
-              .map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.fullName ? `${u.fullName} (${u.username})` : u.username}
+            {people.data
+              ?.filter((p) => p.id !== me.id)
+              .map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
                 </option>
               ))}
           </SelectField>
