@@ -1,13 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough, Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { latestMigration } from "../../db/migrate.ts";
-import { SNAPSHOT_NAME, databaseIsEmpty, restoreDatabase, snapshotDatabase, type DatabaseConfig } from "./database.ts";
+import {
+  SNAPSHOT_NAME,
+  databaseIsEmpty,
+  restorePostgresDump,
+  restoreSqliteSnapshot,
+  snapshotDatabase,
+  type DatabaseConfig,
+} from "./database.ts";
 import { changeKey, openSqliteKeyed, sqliteFileState } from "../../db/sqlite-cipher.ts";
 import { rewrapping, type FileSource } from "./files.ts";
 import type { SecretKey } from "../../secret-key.ts";
@@ -295,15 +301,23 @@ export async function restoreArchive(
   } else {
     for (const source of options.sources) await source.clear();
   }
-  // Work space on the target's disk for SQLite (the snapshot is moved there anyway), /tmp for PostgreSQL.
-  const base = options.database.kind === "sqlite" ? path.dirname(options.database.file) : tmpdir();
-  mkdirSync(base, { recursive: true });
-  const work = mkdtempSync(path.join(base, ".hom-restore-"));
+  const database = options.database;
+  // SQLite's snapshot is written next to the database it replaces (it is moved there anyway, and
+  // an encrypted one stays encrypted); PostgreSQL's dump goes straight into pg_restore.
+  let work: string | undefined;
+  if (database.kind === "sqlite") {
+    mkdirSync(path.dirname(database.file), { recursive: true });
+    work = mkdtempSync(path.join(path.dirname(database.file), ".hom-restore-"));
+  }
+  let databaseRead = false;
   try {
-    const snapshot = path.join(work, "snapshot");
+    const snapshot = work ? path.join(work, "snapshot") : undefined;
     await readArchive(file, options.key, async (name, _size, content) => {
       if (name === SNAPSHOT_NAME[manifest.database.kind]) {
-        await pipeline(content, createWriteStream(snapshot));
+        databaseRead = true;
+        if (database.kind === "postgres") {
+          await restorePostgresDump(database, content, manifest.database.schema ?? undefined, options.force);
+        } else await pipeline(content, createWriteStream(snapshot!));
         return;
       }
       const match = /^files\/([^/]+)\/(.+)$/.exec(name);
@@ -312,11 +326,14 @@ export async function restoreArchive(
         await sources.get(match[1])!.restore(match[2], body);
       } else content.resume();
     });
-    if (options.database.kind === "sqlite") keySnapshot(snapshot, archiveKey, targetKey);
-    await restoreDatabase(options.database, snapshot, manifest.database.schema ?? undefined, options.force);
+    if (!databaseRead) throw new Error("the archive holds no database snapshot"); // verifyArchive makes this unreachable
+    if (database.kind === "sqlite") {
+      keySnapshot(snapshot!, archiveKey, targetKey);
+      restoreSqliteSnapshot(database, snapshot!);
+    }
     return manifest;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   }
 }
 

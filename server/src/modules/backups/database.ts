@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, rmSync } from "node:fs";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 import type { Config } from "../../config.ts";
@@ -51,22 +52,26 @@ export async function databaseIsEmpty(config: DatabaseConfig): Promise<boolean> 
   });
 }
 
+/** Puts a restored SQLite snapshot file in the database's place. */
+export function restoreSqliteSnapshot(config: Extract<DatabaseConfig, { kind: "sqlite" }>, file: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(config.file + suffix, { force: true });
+  copyFileSync(file, config.file);
+}
+
 /**
- * Restores a snapshot file. `sourceSchema` is the PostgreSQL schema the dump was taken from: a
- * dump names its schema, so restoring into another name restores under the old name and renames
- * it (which needs the old name to be free in the target database).
+ * Restores a PostgreSQL dump read from `dump`, which pg_restore reads on its standard input: the
+ * dump of an encrypted archive is decrypted on its way in and never lies on a disk in the clear.
+ * (pg_restore reads a custom-format dump from a pipe in order; only a parallel restore would need
+ * to seek.) `sourceSchema` is the schema the dump was taken from: a dump names its schema, so
+ * restoring into another name restores under the old name and renames it (which needs the old
+ * name to be free in the target database).
  */
-export async function restoreDatabase(
-  config: DatabaseConfig,
-  file: string,
+export async function restorePostgresDump(
+  config: Extract<DatabaseConfig, { kind: "postgres" }>,
+  dump: Readable,
   sourceSchema: string | undefined,
   force: boolean,
 ): Promise<void> {
-  if (config.kind === "sqlite") {
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(config.file + suffix, { force: true });
-    copyFileSync(file, config.file);
-    return;
-  }
   const target = config.schema ?? "public";
   const source = sourceSchema ?? "public";
   await withClient(config.url, async (client) => {
@@ -86,14 +91,15 @@ export async function restoreDatabase(
   await run(
     "pg_restore",
     [
+      "--format=custom",
       "--no-owner",
       "--no-privileges",
       "--exit-on-error",
       "--single-transaction",
       `--dbname=${dbName(config.url)}`,
-      file,
     ],
     pgEnv(config.url),
+    dump,
   );
   if (source !== target) {
     await withClient(config.url, (c) => c.query(`alter schema "${source}" rename to "${target}"`));
@@ -127,16 +133,32 @@ function pgEnv(url: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+/** Runs a client tool; `input` is piped to its standard input. Fails with the tool's own words. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { env, stdio: [input ? "pipe" : "ignore", "ignore", "pipe"] });
     let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()).slice(-4000));
+    let inputError: Error | undefined;
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()).slice(-4000));
     child.once("error", (err: NodeJS.ErrnoException) =>
       reject(err.code === "ENOENT" ? new Error(`${command} not found: install the PostgreSQL client tools`) : err),
     );
-    child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${path.basename(command)} failed (${code}): ${stderr.trim()}`)),
-    );
+    if (input) {
+      // If the input fails (a damaged archive), the tool sees its input end early and fails too;
+      // the input's error is the one that explains. If the tool stops reading (EPIPE), its exit
+      // code tells, and what it left is drained so the archive reader behind it goes on.
+      input.once("error", (err) => {
+        inputError = err;
+        child.stdin!.destroy();
+      });
+      child.stdin!.on("error", () => {});
+      input.pipe(child.stdin!);
+    }
+    child.once("close", (code) => {
+      if (input && !input.readableEnded) input.resume();
+      if (inputError) reject(inputError);
+      else if (code === 0) resolve();
+      else reject(new Error(`${path.basename(command)} failed (${code}): ${stderr.trim()}`));
+    });
   });
 }
