@@ -49,6 +49,11 @@ async function serve(config: Config): Promise<void> {
   // `hom encrypt` / `hom rekey` refuse to run while this pid file names a live server.
   if (config.database.kind === "sqlite") process.on("exit", claimDatabase(config.database.file));
   const runtime = await startRuntime(config);
+  const keyProblem = await runtime.services.encryption.keyProblemAtStart();
+  if (keyProblem) {
+    await runtime.close();
+    throw new Error(keyProblem);
+  }
   const ctx = systemContext("bootstrap");
   const admin = await runtime.services.users.bootstrapAdmin(ctx, config.adminPassword);
   const app = await buildApp(runtime);

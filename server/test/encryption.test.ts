@@ -8,6 +8,7 @@ import { buildApp } from "../src/app.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { startRuntime } from "../src/runtime.ts";
 import { ADMIN_PASSWORD, BACKENDS, createTestApp, createTestEnv, forEachBackend, hom, restClient } from "./helpers.ts";
+import { uploadPhotos } from "./photo-helpers.ts";
 
 const KEY = "3f".repeat(16) + "a1".repeat(16); // 64 hex digits
 const NEW_KEY = "new passphrase for the plant 2026";
@@ -224,6 +225,37 @@ describe("encryption key configuration", () => {
 });
 
 forEachBackend("encryption key on any backend", (backend) => {
+  test("serve refuses a key that did not seal the stored photos, or none; the right key passes", async (ctx) => {
+    if (backend === "sqlite") {
+      ctx.skip("SQLite: the database itself refuses a wrong or missing key (above)");
+      return;
+    }
+    const t = await createTestApp(backend, { HOM_ENCRYPTION_KEY: KEY });
+    try {
+      const api = restClient(t.app, t.adminAuth);
+      assert.equal(await t.runtime.services.encryption.keyProblemAtStart(), null, "no photos yet: nothing to check");
+      const line = await api.post("/api/v1/lines", { code: "PK", name: "Photo keys" });
+      const machine = await api.post("/api/v1/machines", { line_id: line.body.id, code: "PK1", name: "Press" });
+      await uploadPhotos(t, machine.body.id, 1);
+
+      const wrong = await hom(["serve"], { ...t.testEnv.env, PORT: "0", HOM_ENCRYPTION_KEY: OTHER_KEY });
+      assert.equal(wrong.code, 1);
+      assert.match(
+        wrong.stderr,
+        /HOM_ENCRYPTION_KEY \(id [0-9a-f]{16}\) is not the key the stored photos are encrypted with/,
+      );
+      const { HOM_ENCRYPTION_KEY: _key, ...withoutKey } = t.testEnv.env;
+      const none = await hom(["serve"], { ...withoutKey, PORT: "0" });
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /the stored photos are encrypted, but HOM_ENCRYPTION_KEY is not set/);
+      assert.equal(await t.runtime.services.encryption.keyProblemAtStart(), null, "the key that sealed them");
+      const photo = await api.get(`/api/v1/photos?entity_type=machine&entity_id=${machine.body.id}`);
+      assert.equal(photo.status, 200);
+    } finally {
+      await t.close();
+    }
+  });
+
   test("the key setting starts the app normally; hom encrypt explains what applies on PostgreSQL", async () => {
     const t = await createTestApp(backend, { HOM_ENCRYPTION_KEY: KEY });
     try {

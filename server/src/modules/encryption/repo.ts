@@ -31,6 +31,32 @@ export const rotationsRepo = {
       .executeTakeFirst();
   },
 
+  /** Any rotation not done (running, failed or interrupted): its two keys are both in play. */
+  unfinishedAny(db: Queryable) {
+    return db.selectFrom("key_rotations").select("id").where("status", "!=", "done").executeTakeFirst();
+  },
+
+  lastDone(db: Queryable) {
+    return db
+      .selectFrom("key_rotations")
+      .select("to_key_id")
+      .where("status", "=", "done")
+      .orderBy("finished_at", "desc")
+      .executeTakeFirst();
+  },
+
+  /** The encrypted photo stored last (deleted or not: its objects are kept). */
+  newestEncryptedPhoto(db: Queryable) {
+    return db
+      .selectFrom("photos")
+      .select("storage_key")
+      .where("encrypted", "=", true)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+  },
+
   running(db: Queryable) {
     return db.selectFrom("key_rotations").selectAll().where("status", "=", "running").executeTakeFirst();
   },

@@ -60,6 +60,29 @@ export class KeyRotationService {
   }
 
   /**
+   * Why the server must not start with the key it was given, or null. SQLite refuses a wrong key
+   * by itself (the database is encrypted with it); on PostgreSQL nothing would, and every photo
+   * would then answer 409 `wrong_key` or `key_missing`. So the newest encrypted photo's thumbnail
+   * is asked which key sealed it (its header names the key; nothing is decrypted). While a
+   * rotation is unfinished both keys are in play and the rotation itself sorts them out.
+   */
+  async keyProblemAtStart(): Promise<string | null> {
+    if (await rotationsRepo.unfinishedAny(this.#db.kysely)) return null;
+    const newest = await rotationsRepo.newestEncryptedPhoto(this.#db.kysely);
+    if (!newest) return null;
+    const blob = await this.#store.get(`${newest.storage_key}/thumb`);
+    if (!blob) return null; // a missing file is that photo's problem, reported when it is asked for
+    const key = this.#keys.current;
+    const expected = (await rotationsRepo.lastDone(this.#db.kysely))?.to_key_id;
+    const which = expected ? ` (the last rotation's key has id ${expected})` : "";
+    if (!key) {
+      return `the stored photos are encrypted, but HOM_ENCRYPTION_KEY is not set: start with the installation's key${which}`;
+    }
+    if (sealedWith(key.derive("photos"), blob)) return null;
+    return `HOM_ENCRYPTION_KEY (id ${key.id()}) is not the key the stored photos are encrypted with: start with the installation's key${which}`;
+  }
+
+  /**
    * `hom rekey`, after the database (SQLite) is under `to` and this process runs with it: rewraps
    * every photo from `from` to `to`, resuming an unfinished rotation between the same two keys.
    */
