@@ -82,11 +82,12 @@ export function period(filters: Filters, now = new Date()): { from: string; to: 
 }
 
 /**
- * The server's query for a figure. Presets are rounded down to the minute, so that the query key
- * (and the cache) stays the same across renders within a minute.
+ * The server's query for a figure. Presets end at the next whole minute, so that the query key
+ * (and the cache) stays the same across renders within a minute; the server ends a `to` in the
+ * future at its now, so nothing recorded up to the moment of the request is left out.
  */
 export function scopeQuery(filters: Filters, now: Date): AnalyticsQuery {
-  const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  const minute = new Date(Math.ceil(now.getTime() / 60_000) * 60_000);
   const { from, to } = period(filters, minute);
   return {
     from,
