@@ -1,10 +1,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
-import { fetchFailureTrends, recordsExportPath, tableExportPath, type AnalyticsQuery } from "../../api/analytics";
+import {
+  fetchFailureTrends,
+  recordsExportPath,
+  tableExportPath,
+  type AnalyticsQuery,
+  type Bucket,
+} from "../../api/analytics";
 import { keys } from "../../api/keys";
 import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
+import { bucketLabels } from "./filters";
 import { Bars, DrillLink, ExportButtons, Row, Section, Table } from "./parts";
 import { TimeChart, type ChartSeries } from "./TimeChart";
 
@@ -38,17 +45,19 @@ export function FailuresTab({ query }: { query: AnalyticsQuery }) {
 
   const chart = useMemo(() => {
     if (!data) return null;
-    // Every bucket in order of first appearance: the server lists items bucket by bucket.
-    const buckets = [...new Set(data.items.map((i) => i.bucket))];
-    const xs = buckets.map((_b, i) => i);
+    // Every bucket of the period, those without reports at zero.
+    const buckets =
+      query.from && query.to && query.bucket
+        ? bucketLabels(query.bucket as Bucket, query.from, query.to)
+        : [...new Set(data.items.map((i) => i.bucket))];
     const series: ChartSeries[] = SEVERITIES.map((s) => ({
       label: t(`status.severity.${s}`),
       values: buckets.map((b) =>
         data.items.filter((i) => i.bucket === b && i.severity === s).reduce((sum, i) => sum + i.count, 0),
       ),
     }));
-    return { xs, labelOf: (x: number) => buckets[Math.round(x)] ?? "", series };
-  }, [data, t]);
+    return { labels: buckets, series };
+  }, [data, t, query.from, query.to, query.bucket]);
   const countAxis = useMemo(() => (v: number) => format.number(v, 1), [format]);
 
   return (
@@ -71,12 +80,12 @@ export function FailuresTab({ query }: { query: AnalyticsQuery }) {
       <QueryState query={result} isEmpty={(d) => d.by_code.length === 0} empty={<p>{t("analytics.noFailures")}</p>}>
         {(d) => (
           <>
-            {chart && chart.xs.length > 1 && (
+            {chart && chart.labels.length > 1 && (
               <TimeChart
                 title={t("analytics.failuresBySeverity")}
                 testId="failures-chart"
-                xs={chart.xs}
-                labelOf={chart.labelOf}
+                labels={chart.labels}
+                xLabel={t("analytics.bucketColumn")}
                 series={chart.series}
                 leftUnit={countAxis}
               />

@@ -19,7 +19,6 @@ export function SeriesTab({ query }: { query: AnalyticsQuery }) {
 
   const chart = useMemo(() => {
     if (!items) return null;
-    const labels = new Map(items.map((i) => [Date.parse(i.from) / 1000, i.bucket]));
     const series: ChartSeries[] = [
       {
         label: t("kpi.availability"),
@@ -28,11 +27,7 @@ export function SeriesTab({ query }: { query: AnalyticsQuery }) {
       { label: t("analytics.mttrHours"), values: items.map((i) => i.mttr_hours), axis: "right" },
       { label: t("analytics.mtbfHours"), values: items.map((i) => i.mtbf_hours), axis: "right" },
     ];
-    return {
-      xs: items.map((i) => Date.parse(i.from) / 1000),
-      labelOf: (x: number) => labels.get(x) ?? "",
-      series,
-    };
+    return { labels: items.map((i) => i.bucket), series };
   }, [items, t]);
   const percentAxis = useMemo(() => (v: number) => `${format.number(v, 1)} %`, [format]);
   const hoursAxis = useMemo(() => (v: number) => format.hours(v), [format]);
@@ -61,8 +56,8 @@ export function SeriesTab({ query }: { query: AnalyticsQuery }) {
               <TimeChart
                 title={t("analytics.tab.series")}
                 testId="series-chart"
-                xs={chart.xs}
-                labelOf={chart.labelOf}
+                labels={chart.labels}
+                xLabel={t("analytics.bucketColumn")}
                 series={chart.series}
                 leftUnit={percentAxis}
                 rightUnit={hoursAxis}

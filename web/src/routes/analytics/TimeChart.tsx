@@ -28,10 +28,10 @@ export interface ChartSeries {
 }
 
 interface Props {
-  /** Bucket starts, as epoch seconds. */
-  xs: number[];
-  /** The x axis label of each bucket ("2026-W10", a date…), for the axis and the legend. */
-  labelOf: (x: number) => string;
+  /** The buckets in order ("2026-11-02", "2026-W10", "2026-03"): the x axis and the legend show them. */
+  labels: string[];
+  /** The legend's name for the x value ("Period"). */
+  xLabel: string;
   series: ChartSeries[];
   leftUnit: (value: number) => string;
   rightUnit?: (value: number) => string;
@@ -48,7 +48,17 @@ interface Props {
  * theme, sizes itself to its box (a ResizeObserver: tablets rotate), and keeps the page
  * scrollable by touch — no drag-to-zoom, which would capture a finger's swipe.
  */
-export function TimeChart({ xs, labelOf, series, leftUnit, rightUnit, leftRange, height = 260, testId, title }: Props) {
+export function TimeChart({
+  labels,
+  xLabel,
+  series,
+  leftUnit,
+  rightUnit,
+  leftRange,
+  height = 260,
+  testId,
+  title,
+}: Props) {
   const box = useRef<HTMLDivElement>(null);
   const dark = useDark();
 
@@ -58,9 +68,18 @@ export function TimeChart({ xs, labelOf, series, leftUnit, rightUnit, leftRange,
     const ink = dark ? "#cbd5e1" : "#334155";
     const grid = dark ? "#334155" : "#e2e8f0";
     const colours = dark ? PALETTE.dark : PALETTE.light;
+    // The x values are the buckets' positions; whole-number ticks only, each labelled by its bucket.
+    const xs = labels.map((_label, i) => i);
+    const labelOf = (x: number) => labels[Math.round(x)] ?? "";
     const hasRight = series.some((s) => s.axis === "right");
     const axes: uPlot.Axis[] = [
-      { stroke: ink, grid: { stroke: grid }, space: 80, values: (_u, splits) => splits.map(labelOf) },
+      {
+        stroke: ink,
+        grid: { stroke: grid },
+        space: 90,
+        incrs: [1, 2, 3, 4, 6, 7, 12, 14, 28, 30, 60, 90, 180, 365],
+        values: (_u, splits) => splits.map(labelOf),
+      },
       { stroke: ink, grid: { stroke: grid }, scale: "left", size: 60, values: (_u, splits) => splits.map(leftUnit) },
     ];
     if (hasRight && rightUnit) {
@@ -80,13 +99,13 @@ export function TimeChart({ xs, labelOf, series, leftUnit, rightUnit, leftRange,
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
         scales: {
-          x: { time: false },
+          x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] },
           left: leftRange ? { range: leftRange } : { range: (_u, _min, max) => [0, Math.max(1, max)] },
           right: { range: (_u, _min, max) => [0, Math.max(1, max)] },
         },
         axes,
         series: [
-          { label: "", value: (_u, x) => (x == null ? "" : labelOf(x)) },
+          { label: xLabel, value: (_u, x) => (x == null ? "" : labelOf(x)) },
           ...series.map((s, i) => ({
             label: s.label,
             scale: s.axis === "right" ? "right" : "left",
@@ -107,7 +126,7 @@ export function TimeChart({ xs, labelOf, series, leftUnit, rightUnit, leftRange,
       observer.disconnect();
       plot.destroy();
     };
-  }, [xs, labelOf, series, leftUnit, rightUnit, leftRange, height, dark]);
+  }, [labels, xLabel, series, leftUnit, rightUnit, leftRange, height, dark]);
 
   return <div ref={box} role="img" aria-label={title} className="w-full min-w-0" data-testid={testId} />;
 }

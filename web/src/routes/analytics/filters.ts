@@ -123,3 +123,37 @@ export function tabQuery(tab: Tab, filters: Filters, now: Date): AnalyticsQuery 
     ...(offered.bucket ? { bucket: filters.bucket } : {}),
   };
 }
+
+/**
+ * The bucket labels of [from, to) as the server names them (server/src/modules/analytics/buckets.ts:
+ * `2026-03-02`, ISO week `2026-W10`, `2026-03`, all UTC). Failure trends list only buckets with
+ * reports; the chart needs every bucket, empty ones at zero.
+ */
+export function bucketLabels(size: Bucket, from: string, to: string): string[] {
+  const end = Date.parse(to);
+  const at = Date.parse(from);
+  let start = Math.floor(at / DAY_MS) * DAY_MS;
+  if (size === "week") start -= ((new Date(start).getUTCDay() + 6) % 7) * DAY_MS;
+  if (size === "month") start = Date.UTC(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth(), 1);
+  const labels: string[] = [];
+  // The server refuses more than 1,100 buckets; stop there too.
+  while (start < end && labels.length < 1100) {
+    const iso = new Date(start).toISOString();
+    if (size === "day") {
+      labels.push(iso.slice(0, 10));
+      start += DAY_MS;
+    } else if (size === "month") {
+      labels.push(iso.slice(0, 7));
+      const d = new Date(start);
+      start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    } else {
+      // The ISO week's year is that of its Thursday.
+      const thursday = new Date(start + 3 * DAY_MS);
+      const year = thursday.getUTCFullYear();
+      const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY_MS)) + 1;
+      labels.push(`${year}-W${String(week).padStart(2, "0")}`);
+      start += 7 * DAY_MS;
+    }
+  }
+  return labels;
+}
