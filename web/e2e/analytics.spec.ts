@@ -103,7 +103,7 @@ test("a manager reads the day's availability and Pareto, drills down and exports
 
   // The Pareto as CSV: the download carries the token and the table's rows.
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
-  const csv = readFileSync((await download.path())!, "utf8");
+  const csv = readFileSync(await download.path(), "utf8");
   const lines = csv.trim().split(/\r?\n/);
   expect(lines.length).toBe(3);
   expect(lines[1]).toContain(s.big.code);
@@ -190,7 +190,7 @@ test("a PDF report is requested for the period, listed, and downloaded when read
   const report = page.getByTestId("report-row").first();
   await expect(report.getByTestId("report-status")).toHaveText("Ready", { timeout: 40_000 });
   const [download] = await Promise.all([page.waitForEvent("download"), report.getByTestId("report-download").click()]);
-  const pdf = readFileSync((await download.path())!);
+  const pdf = readFileSync(await download.path());
   expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
 });
 
