@@ -248,3 +248,34 @@ test("every tab answers with every filter in the address, for each period and bu
   const minutes = page.getByTestId("series-row").locator("td:nth-of-type(2)");
   await expect(minutes.filter({ hasText: /^180/ })).toHaveCount(1);
 });
+
+test.describe("on a tablet", () => {
+  test.use({ hasTouch: true, viewport: { width: 768, height: 1024 } });
+
+  test("a tap on the chart shows that bucket's figures in the legend", async ({ page, request }) => {
+    const s = await seed(request);
+    await logIn(page, await createUser(request, "engineer", s.token), `${dayView("series", s)}&bucket=day`);
+    const chart = page.getByTestId("series-chart");
+    const over = chart.locator(".u-over");
+    await expect(over).toBeVisible();
+    const box = (await over.boundingBox())!;
+    // One bucket: it sits in the middle of the plot.
+    await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
+    await expect(chart.locator(".u-legend")).toContainText(day);
+    await expect(chart.locator(".u-legend")).toContainText("87.5 %");
+  });
+
+  test("no tab scrolls sideways at 768 px, in Polish and Russian too", async ({ page, request }) => {
+    const s = await seed(request);
+    await logIn(page, await createUser(request, "manager", s.token));
+    for (const language of ["Polski", "Русский", "English"]) {
+      await page.getByRole("radio", { name: language }).check();
+      for (const tab of ["series", "pareto", "failures", "utilisation", "topTools", "compliance", "ageing"]) {
+        await page.goto(dayView(tab, s));
+        await expect(page.getByRole("status")).toHaveCount(0);
+        const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+        expect(sideways, `${tab} in ${language} scrolls sideways`).toBe(false);
+      }
+    }
+  });
+});
