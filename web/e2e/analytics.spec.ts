@@ -109,6 +109,22 @@ test("a manager reads the day's availability and Pareto, drills down and exports
   expect(lines[1]).toContain(s.big.code);
   expect(lines[1]).toContain("144");
   expect(lines[2]).toContain(s.small.code);
+  // The same table as XLSX (a zip), and the raw downtimes behind it, oldest first.
+  const [xlsx] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-xlsx").click()]);
+  expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+  expect(
+    readFileSync(await xlsx.path())
+      .subarray(0, 2)
+      .toString("latin1"),
+  ).toBe("PK");
+  const [records] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-records-csv").click()]);
+  const recordLines = readFileSync(await records.path(), "utf8")
+    .trim()
+    .split(/\r?\n/);
+  expect(recordLines.length).toBe(3);
+  expect(recordLines[1]).toContain(s.big.code);
+  expect(recordLines[1]).toContain(s.machine.code);
+  expect(recordLines[2]).toContain(s.small.code);
 
   // The top reason leads to its downtimes: that line, that reason, that day.
   await first.getByRole("link", { name: s.big.name }).click();
