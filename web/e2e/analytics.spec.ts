@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { createPlant, createUser, logIn, post, unique, type Named } from "./helpers";
+import { ADMIN, adminToken, createPlant, createUser, logIn, post, unique, type Named } from "./helpers";
 
 test.use({ colorScheme: "light" });
 
@@ -282,6 +282,7 @@ test.describe("on a tablet", () => {
   });
 
   test("no tab scrolls sideways at 768 px, in Polish and Russian too", async ({ page, request }) => {
+    test.setTimeout(90_000);
     const s = await seed(request);
     await logIn(page, await createUser(request, "manager", s.token));
     for (const language of ["Polski", "Русский", "English"]) {
@@ -294,4 +295,44 @@ test.describe("on a tablet", () => {
       }
     }
   });
+});
+
+test("an admin sets the weekly report: day, hour and a recipient with an e-mail address", async ({ page, request }) => {
+  const token = await adminToken(request);
+  const username = unique("mgr").toLowerCase();
+  const email = `${username}@plant.example`;
+  await post(request, token, "/api/v1/users", {
+    username,
+    full_name: `Weekly ${username}`,
+    email,
+    password: "manager-password-e2e",
+    role: "manager",
+  });
+  await logIn(page, ADMIN, "/analytics");
+  const form = page.getByTestId("weekly-schedule");
+  await form.getByLabel("Send the weekly report").check();
+  await form.getByLabel("Day (UTC)").selectOption({ label: "Friday" });
+  await form.getByLabel("Hour (UTC)").selectOption({ label: "07:00 UTC" });
+  await form.getByRole("checkbox", { name: new RegExp(email.replace(/[.]/g, "\\.")) }).check();
+  await form.getByRole("button", { name: "Save schedule" }).click();
+  await expect(form.getByText("Schedule saved.")).toBeVisible();
+
+  const saved = await request.get("/api/v1/analytics/report-schedule", {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const schedule = (await saved.json()) as { active: boolean; weekday: number; hour: number; recipient_ids: string[] };
+  expect(schedule).toMatchObject({ active: true, weekday: 5, hour: 7 });
+  expect(schedule.recipient_ids).toHaveLength(1);
+  // The form shows what is stored after a reload.
+  await page.reload();
+  await expect(form.getByLabel("Day (UTC)")).toHaveValue("5");
+  await expect(form.getByRole("checkbox", { name: new RegExp(email.replace(/[.]/g, "\\.")) })).toBeChecked();
+  // A manager gets no schedule form, and the server refuses the change (settings are an admin's).
+  const login = await request.post("/api/v1/auth/token", { data: { username, password: "manager-password-e2e" } });
+  const managerToken = ((await login.json()) as { access_token: string }).access_token;
+  const denied = await request.put("/api/v1/analytics/report-schedule", {
+    headers: { authorization: `Bearer ${managerToken}` },
+    data: schedule,
+  });
+  expect(denied.status()).toBe(403);
 });

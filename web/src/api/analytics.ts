@@ -229,3 +229,23 @@ export const tableExportPath = (table: string, format: "csv" | "xlsx") => `${BAS
 /** The raw records behind the figures: `downtimes`, `failure-reports`, `actions`, … */
 export const recordsExportPath = (kind: string, format: "csv" | "xlsx") => `${BASE}/records/${kind}/export.${format}`;
 export const reportPdfPath = (id: string) => `${BASE}/reports/${encodeURIComponent(id)}/pdf`;
+
+export interface ReportSchedule {
+  active: boolean;
+  /** ISO weekday, 1 = Monday … 7 = Sunday (UTC). */
+  weekday: number;
+  /** Hour of the day, UTC. */
+  hour: number;
+  recipient_ids: string[];
+}
+
+export const fetchSchedule = () => getJson<ReportSchedule>(`${BASE}/report-schedule`);
+
+export async function saveSchedule(schedule: ReportSchedule): Promise<ReportSchedule> {
+  const response = await send(`${BASE}/report-schedule`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(schedule),
+  });
+  return (await response.json()) as ReportSchedule;
+}

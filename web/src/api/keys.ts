@@ -45,6 +45,7 @@ export const keys = {
   // Analytics: every figure under one prefix, so a refresh button can renew them all.
   analytics: (figure: string, query: object) => ["analytics", figure, query] as const,
   analyticsReports: ["analyticsReports"] as const,
+  reportSchedule: ["reportSchedule"] as const,
   downtimeLists: ["downtimes"] as const,
   downtimes: (filter: object) => ["downtimes", filter] as const,
   // Account and administration.

@@ -778,6 +778,17 @@ export const en = {
     recordsCsv: "Records CSV",
     recordsXlsx: "Records XLSX",
     downloading: "Downloading…",
+    schedule: {
+      heading: "Weekly report by e-mail",
+      hint: "The report of the last whole week (Monday to Monday, UTC), sent as a PDF to the chosen users.",
+      active: "Send the weekly report",
+      weekday: "Day (UTC)",
+      hour: "Hour (UTC)",
+      recipients: "Recipients (active users with an e-mail address)",
+      save: "Save schedule",
+      saving: "Saving…",
+      saved: "Schedule saved.",
+    },
     reports: {
       heading: "PDF reports",
       hint: "A report of the period and line chosen above, made in the background.",

@@ -795,6 +795,17 @@ export const pl: Messages = {
     recordsCsv: "Rekordy CSV",
     recordsXlsx: "Rekordy XLSX",
     downloading: "Pobieranie…",
+    schedule: {
+      heading: "Tygodniowy raport e-mailem",
+      hint: "Raport z ostatniego pełnego tygodnia (od poniedziałku do poniedziałku, UTC), wysyłany jako PDF do wybranych osób.",
+      active: "Wysyłaj raport tygodniowy",
+      weekday: "Dzień (UTC)",
+      hour: "Godzina (UTC)",
+      recipients: "Odbiorcy (aktywni użytkownicy z adresem e-mail)",
+      save: "Zapisz harmonogram",
+      saving: "Zapisywanie…",
+      saved: "Harmonogram zapisany.",
+    },
     reports: {
       heading: "Raporty PDF",
       hint: "Raport z okresu i linii wybranych powyżej, tworzony w tle.",

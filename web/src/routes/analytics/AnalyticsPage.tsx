@@ -13,6 +13,7 @@ import { ReportsPanel } from "./ReportsPanel";
 import { SeriesTab } from "./SeriesTab";
 import { TopToolsTab } from "./ToolsTabs";
 import { UtilisationTab } from "./ToolsTabs";
+import { WeeklySchedule } from "./WeeklySchedule";
 
 const TAB_VIEWS: Record<Tab, (props: { query: ReturnType<typeof tabQuery> }) => React.ReactNode> = {
   series: SeriesTab,
@@ -105,6 +106,8 @@ export function AnalyticsPage() {
           lineId={filters.machineId ? "" : filters.lineId}
         />
       )}
+      {/* The weekly mail is a setting (admin); choosing recipients needs the user list. */}
+      {can.writeSettings && can.readUsers && <WeeklySchedule />}
     </>
   );
 }
