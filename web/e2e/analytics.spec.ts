@@ -335,4 +335,9 @@ test("an admin sets the weekly report: day, hour and a recipient with an e-mail 
     data: schedule,
   });
   expect(denied.status()).toBe(403);
+  // Off again: the e2e server's weekly job should not make reports while other tests run.
+  await request.put("/api/v1/analytics/report-schedule", {
+    headers: { authorization: `Bearer ${token}` },
+    data: { ...schedule, active: false },
+  });
 });
