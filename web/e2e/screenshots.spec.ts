@@ -20,7 +20,7 @@ for (const theme of ["light", "dark"] as const) {
     test(`key screens at 768 and 1280 px, ${theme}`, async ({ page, request }) => {
       test.setTimeout(120_000);
       mkdirSync(dir, { recursive: true });
-      const { token, machine } = await createPlant(request);
+      const { token, line, machine } = await createPlant(request);
       await startDowntime(request, token, machine.id);
       const tool = await post<{ id: string }>(request, token, "/api/v1/tools", {
         asset_number: unique("SHOT"),
@@ -150,6 +150,19 @@ for (const theme of ["light", "dark"] as const) {
           name: "actions-board",
           path: "/actions?view=board",
           ready: (p) => expect(p.getByTestId("action-card").first()).toBeVisible(),
+        },
+        {
+          name: "analytics-series",
+          path: `/analytics?tab=series&line=${line.id}`,
+          ready: async (p) => {
+            await expect(p.getByTestId("series-chart").locator("canvas").first()).toBeVisible();
+            await expect(p.getByTestId("reports-panel")).toBeVisible();
+          },
+        },
+        {
+          name: "analytics-pareto",
+          path: `/analytics?tab=pareto&line=${line.id}`,
+          ready: (p) => expect(p.getByTestId("pareto-row").first()).toBeVisible(),
         },
         {
           name: "admin-settings",

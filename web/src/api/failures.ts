@@ -45,7 +45,9 @@ export interface FailureFilter {
   severity?: Severity;
   toolId?: string;
   machineId?: string;
+  failureCodeId?: string;
   from?: string;
+  to?: string;
 }
 
 const SUMMARY = `id status severity occurredAt description failureCode { id code name }
@@ -57,8 +59,8 @@ export async function fetchFailures(
   first = 30,
 ): Promise<Page<FailureSummary>> {
   const data = await request<{ failureReports: Connection<FailureSummary> }>(
-    `query Failures($first: Int, $after: String, $status: FailureReportStatus, $severity: FailureSeverity, $toolId: ID, $machineId: ID, $from: String) {
-      failureReports(first: $first, after: $after, status: $status, severity: $severity, toolId: $toolId, machineId: $machineId, from: $from) {
+    `query Failures($first: Int, $after: String, $status: FailureReportStatus, $severity: FailureSeverity, $toolId: ID, $machineId: ID, $failureCodeId: ID, $from: String, $to: String) {
+      failureReports(first: $first, after: $after, status: $status, severity: $severity, toolId: $toolId, machineId: $machineId, failureCodeId: $failureCodeId, from: $from, to: $to) {
         edges { node { ${SUMMARY} } } ${PAGE_INFO}
       }
     }`,
@@ -187,6 +189,9 @@ export interface ActionFilter {
   failureReportId?: string;
   maintenanceLogId?: string;
   planId?: string;
+  machineId?: string;
+  toolId?: string;
+  priority?: Severity;
 }
 
 export async function fetchActions(
@@ -195,8 +200,8 @@ export async function fetchActions(
   first = 50,
 ): Promise<Page<ActionSummary>> {
   const data = await request<{ actions: Connection<ActionSummary> }>(
-    `query Actions($first: Int, $after: String, $mine: Boolean, $overdue: Boolean, $status: ActionStatus, $failureReportId: ID, $maintenanceLogId: ID, $planId: ID) {
-      actions(first: $first, after: $after, mine: $mine, overdue: $overdue, status: $status, failureReportId: $failureReportId, maintenanceLogId: $maintenanceLogId, planId: $planId) {
+    `query Actions($first: Int, $after: String, $mine: Boolean, $overdue: Boolean, $status: ActionStatus, $failureReportId: ID, $maintenanceLogId: ID, $planId: ID, $machineId: ID, $toolId: ID, $priority: ActionPriority) {
+      actions(first: $first, after: $after, mine: $mine, overdue: $overdue, status: $status, failureReportId: $failureReportId, maintenanceLogId: $maintenanceLogId, planId: $planId, machineId: $machineId, toolId: $toolId, priority: $priority) {
         edges { node { ${ACTION_FIELDS} } } ${PAGE_INFO}
       }
     }`,

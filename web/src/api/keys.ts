@@ -44,6 +44,12 @@ export const keys = {
   actionLists: ["actions"] as const,
   actions: (filter: object) => ["actions", filter] as const,
   photos: (entityType: string, entityId: string) => ["photos", entityType, entityId] as const,
+  // Analytics: every figure under one prefix, so a refresh button can renew them all.
+  analytics: (figure: string, query: object) => ["analytics", figure, query] as const,
+  analyticsReports: ["analyticsReports"] as const,
+  reportSchedule: ["reportSchedule"] as const,
+  downtimeLists: ["downtimes"] as const,
+  downtimes: (filter: object) => ["downtimes", filter] as const,
   // Account and administration.
   sessions: (userId: string) => ["sessions", userId] as const,
   settings: ["settings"] as const,

@@ -391,3 +391,30 @@ export async function createMachine(input: MachineInput): Promise<{ id: string }
   );
   return data.createMachine;
 }
+
+// ---------------------------------------------------------------- downtime list (analytics drill-down)
+
+export interface DowntimeFilter {
+  machineId?: string;
+  lineId?: string;
+  reasonId?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface DowntimeListItem extends Downtime {
+  machine: { id: string; code: string; name: string } | null;
+}
+
+/** Downtimes overlapping the period, of a machine or a line, with one reason (the server's `downtimes` filters). */
+export async function fetchDowntimes(filter: DowntimeFilter, after: string | null): Promise<Page<DowntimeListItem>> {
+  const data = await request<{ downtimes: Connection<DowntimeListItem> }>(
+    `query DowntimeList($after: String, $machineId: ID, $lineId: ID, $reasonId: ID, $from: String, $to: String) {
+      downtimes(first: 50, after: $after, machineId: $machineId, lineId: $lineId, reasonId: $reasonId, from: $from, to: $to) {
+        edges { node { ${DOWNTIME} machine { id code name } } } ${PAGE_INFO}
+      }
+    }`,
+    { after, ...filter },
+  );
+  return flatten(data.downtimes);
+}

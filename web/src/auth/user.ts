@@ -42,6 +42,8 @@ const LADDER = {
   "users:read": "manager",
   "users:write": "admin",
   "settings:write": "admin",
+  "plant:read": "viewer",
+  "exports:read": "manager",
 } as const satisfies Record<string, Role>;
 type Permission = keyof typeof LADDER;
 
@@ -98,6 +100,10 @@ export function abilities(user: UserAccess) {
     progressAnyActions: allows(user, "actions:progress_any"),
     /** Verify, reopen and cancel actions. */
     verifyActions: allows(user, "actions:verify"),
+    /** Read the plant's figures: the analytics pages. */
+    readAnalytics: allows(user, "plant:read"),
+    /** Download CSV/XLSX exports and request PDF reports. */
+    exportAnalytics: allows(user, "exports:read"),
     /** Backups: history and running one. */
     writeBackups: allows(user, "backups:write"),
   };

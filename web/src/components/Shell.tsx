@@ -14,7 +14,17 @@ interface Props {
 }
 
 type NavKey =
-  "home" | "plant" | "newLine" | "tools" | "newTool" | "failures" | "actions" | "account" | "admin" | "scan";
+  | "home"
+  | "plant"
+  | "newLine"
+  | "tools"
+  | "newTool"
+  | "failures"
+  | "actions"
+  | "analytics"
+  | "account"
+  | "admin"
+  | "scan";
 
 interface NavItem {
   to: string;
@@ -44,6 +54,8 @@ function navItems(user: Me): NavItem[] {
   if (can.writeTools) items.push({ to: "/tools/new", label: "newTool" });
   // Everyone reads failures and actions; the pages hide what the role cannot do.
   items.push({ to: "/failures", label: "failures" }, { to: "/actions", label: "actions" });
+  // The plant's figures: every role that reads the plant (exports and reports are inside, for managers).
+  if (can.readAnalytics) items.push({ to: "/analytics", label: "analytics" });
   // Scanning a label works for everyone: it only opens pages the role can read anyway.
   items.push({ to: "/scan", label: "scan" });
   // Administration: shown when at least one of its sections is allowed (users, reasons, checklists, integrations).

@@ -29,6 +29,9 @@ const FailurePage = lazy(() => import("./failures/FailurePage").then((m) => ({ d
 const ActionsPage = lazy(() => import("./actions/ActionsPage").then((m) => ({ default: m.ActionsPage })));
 const NewActionPage = lazy(() => import("./actions/NewActionPage").then((m) => ({ default: m.NewActionPage })));
 const AccountPage = lazy(() => import("./account/AccountPage").then((m) => ({ default: m.AccountPage })));
+// Analytics brings uPlot and every figure's tab; the downtime list is where its Pareto leads.
+const AnalyticsPage = lazy(() => import("./analytics/AnalyticsPage").then((m) => ({ default: m.AnalyticsPage })));
+const DowntimesPage = lazy(() => import("./downtimes/DowntimesPage").then((m) => ({ default: m.DowntimesPage })));
 const InspectionPage = lazy(() => import("./inspections/InspectionPage").then((m) => ({ default: m.InspectionPage })));
 
 interface Props {
@@ -66,6 +69,8 @@ export function AppRoutes({ user, onLogout }: Props) {
             <Route index element={<ActionsPage />} />
             <Route path="new" element={<NewActionPage />} />
           </Route>
+          <Route path="analytics" element={<AnalyticsPage />} />
+          <Route path="downtimes" element={<DowntimesPage />} />
           <Route path="account" element={<AccountPage />} />
           <Route path="admin/*" element={<AdminRoutes />} />
           <Route path="scan" element={<ScanPage />} />

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useId, useRef, useState } from "react";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { errorText } from "../../api/errors";
 import type { Photo } from "../../api/failures";
@@ -229,7 +230,7 @@ export function PhotoUpload({
 }
 
 /** A refused upload in words: 415, 413 and the image problems the server names. */
-export function uploadErrorText(t: ReturnType<typeof useTranslation>["t"], error: unknown): string {
+export function uploadErrorText(t: TFunction, error: unknown): string {
   const status = (error as { status?: number }).status;
   if (status === 415) return t("photos.unsupported");
   if (status === 413) return t("photos.tooLarge");

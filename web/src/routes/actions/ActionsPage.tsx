@@ -8,12 +8,30 @@ import { ButtonLink, LoadMore } from "../../components/Page";
 import { QueryState } from "../../components/QueryState";
 import { ActionCard } from "./ActionCard";
 
-type View = "mine" | "overdue" | "board";
-const VIEWS: View[] = ["mine", "overdue", "board"];
+type View = "mine" | "overdue" | "outstanding" | "board";
+const VIEWS: View[] = ["mine", "overdue", "outstanding", "board"];
+const PRIORITIES = ["critical", "high", "medium", "low"] as const;
 /** The board's columns: the way work flows; cancelled actions stay out of the way. */
 const COLUMNS: ActionStatus[] = ["open", "in_progress", "completed", "verified"];
 
-/** Actions: mine, overdue, and the board by status where cards move forward. */
+/**
+ * The narrowing an analytics drill-down adds to the overdue and outstanding lists
+ * (`?view=outstanding&machine=…&tool=…&priority=…`).
+ */
+function drillFilter(params: URLSearchParams): ActionFilter {
+  const filter: ActionFilter = {};
+  const machine = params.get("machine");
+  const tool = params.get("tool");
+  const priority = params.get("priority");
+  if (machine) filter.machineId = machine;
+  if (tool) filter.toolId = tool;
+  if (priority && (PRIORITIES as readonly string[]).includes(priority)) {
+    filter.priority = priority as ActionFilter["priority"];
+  }
+  return filter;
+}
+
+/** Actions: mine, overdue, outstanding (open and in progress), and the board by status where cards move forward. */
 export function ActionsPage() {
   const { t } = useTranslation();
   const can = useAbilities();
@@ -50,7 +68,13 @@ export function ActionsPage() {
         </ul>
       </nav>
       <div className="mt-4">
-        {view === "board" ? <Board /> : <ActionList filter={view === "mine" ? { mine: true } : { overdue: true }} />}
+        {view === "board" ? (
+          <Board />
+        ) : view === "outstanding" ? (
+          <Outstanding narrow={drillFilter(params)} />
+        ) : (
+          <ActionList filter={view === "mine" ? { mine: true } : { overdue: true, ...drillFilter(params) }} />
+        )}
       </div>
     </>
   );
@@ -69,7 +93,11 @@ function ActionList({ filter }: { filter: ActionFilter }) {
       <QueryState
         query={{ ...query, data: query.data?.pages.flatMap((p) => p.items) }}
         isEmpty={(items) => items.length === 0}
-        empty={<p className="text-lg">{filter.mine ? t("actions.noneMine") : t("actions.noneOverdue")}</p>}
+        empty={
+          <p className="text-lg">
+            {filter.mine ? t("actions.noneMine") : filter.status ? t("actions.emptyColumn") : t("actions.noneOverdue")}
+          </p>
+        }
       >
         {(items) => (
           <ul className="grid gap-3 md:grid-cols-2">
@@ -87,6 +115,23 @@ function ActionList({ filter }: { filter: ActionFilter }) {
         onClick={() => void query.fetchNextPage()}
       />
     </>
+  );
+}
+
+/** Actions not yet done: the open ones, then those in progress. */
+function Outstanding({ narrow }: { narrow: ActionFilter }) {
+  const { t } = useTranslation();
+  return (
+    <div className="grid gap-6" data-testid="outstanding-actions">
+      {(["open", "in_progress"] as const).map((status) => (
+        <section key={status} aria-labelledby={`outstanding-${status}`}>
+          <h2 id={`outstanding-${status}`} className="mb-2 text-lg font-bold">
+            {t(`status.action.${status}`)}
+          </h2>
+          <ActionList filter={{ status, ...narrow }} />
+        </section>
+      ))}
+    </div>
   );
 }
 

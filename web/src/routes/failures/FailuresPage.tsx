@@ -16,7 +16,19 @@ import { ButtonLink, LoadMore } from "../../components/Page";
 import { QueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 
-/** Every failure report, newest first, filtered by status and severity (kept in the address). */
+/** The narrowing an analytics drill-down adds to the address (`?code=…&machine=…&from=…&to=…`). */
+const DRILL_PARAMS = [
+  ["failureCodeId", "code"],
+  ["machineId", "machine"],
+  ["toolId", "tool"],
+  ["from", "from"],
+  ["to", "to"],
+] as const;
+
+/**
+ * Every failure report, newest first, filtered by status and severity (kept in the address), and
+ * by code, machine, tool and period when opened from the analytics.
+ */
 export function FailuresPage() {
   const { t } = useTranslation();
   const can = useAbilities();
@@ -25,6 +37,11 @@ export function FailuresPage() {
     ...(params.get("status") ? { status: params.get("status") as FailureFilter["status"] } : {}),
     ...(params.get("severity") ? { severity: params.get("severity") as FailureFilter["severity"] } : {}),
   };
+  for (const [field, param] of DRILL_PARAMS) {
+    const value = params.get(param);
+    if (value) filter[field] = value;
+  }
+  const drilled = DRILL_PARAMS.some(([, param]) => params.has(param));
   const query = useInfiniteQuery({
     queryKey: keys.failures(filter),
     queryFn: ({ pageParam }) => fetchFailures(filter, pageParam),
@@ -74,6 +91,17 @@ export function FailuresPage() {
           ))}
         </SelectField>
       </div>
+      {drilled && (
+        <p className="mt-3 flex flex-wrap items-center gap-3" data-testid="failures-narrowed">
+          {t("failures.narrowed")}
+          <Link
+            to="/failures"
+            className="inline-flex min-h-12 items-center font-semibold text-blue-700 underline-offset-2 hover:underline dark:text-blue-400"
+          >
+            {t("failures.showAll")}
+          </Link>
+        </p>
+      )}
       <div className="mt-4">
         <QueryState
           query={{ ...query, data: query.data?.pages.flatMap((p) => p.items) }}
