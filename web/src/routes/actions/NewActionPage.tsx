@@ -12,11 +12,11 @@ import {
 } from "../../api/failures";
 import { keys } from "../../api/keys";
 import { useAbilities, useUser } from "../../auth/user";
-import { Button } from "../../components/Button";
 import { SelectField, TextArea, TextField } from "../../components/form/Field";
 import { formErrors } from "../../components/form/errors";
 import { Refused } from "../../components/Refused";
 import { FormError } from "../../components/Feedback";
+import { FormActions } from "../../components/form/FormActions";
 
 /**
  * A new action, linked to where it came from: a failure report (`?failure=`), a maintenance log's
@@ -157,14 +157,12 @@ export function NewActionPage() {
           </SelectField>
         </div>
         <FormError message={general} />
-        <div className="flex flex-wrap gap-3">
-          <Button type="submit" disabled={save.isPending}>
-            {save.isPending ? t("common.saving") : t("actions.create")}
-          </Button>
-          <Button variant="secondary" onClick={() => void navigate(-1)}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        <FormActions
+          pending={save.isPending}
+          submitLabel={t("actions.create")}
+          pendingLabel={t("common.saving")}
+          cancelLabel={t("common.cancel")}
+        />
       </form>
     </>
   );

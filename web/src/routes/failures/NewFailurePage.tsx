@@ -7,13 +7,13 @@ import { keys } from "../../api/keys";
 import { fetchMachineOverview } from "../../api/plant";
 import { fetchTools } from "../../api/tools";
 import { useAbilities } from "../../auth/user";
-import { Button } from "../../components/Button";
 import { SelectField, TextArea } from "../../components/form/Field";
 import { formErrors } from "../../components/form/errors";
 import { Refused } from "../../components/Refused";
 import { QueryState } from "../../components/QueryState";
 import { FailureCodePicker } from "./FailureCodePicker";
 import { FormError } from "../../components/Feedback";
+import { FormActions } from "../../components/form/FormActions";
 
 const NO_FILTER = { q: "", location: "", status: "", mounted: "" } as const;
 
@@ -143,14 +143,12 @@ export function NewFailurePage() {
           rows={4}
         />
         <FormError message={general} />
-        <div className="flex flex-wrap gap-3">
-          <Button type="submit" disabled={save.isPending}>
-            {save.isPending ? t("common.saving") : t("failures.submit")}
-          </Button>
-          <Button variant="secondary" onClick={() => void navigate(-1)}>
-            {t("common.cancel")}
-          </Button>
-        </div>
+        <FormActions
+          pending={save.isPending}
+          submitLabel={t("failures.submit")}
+          pendingLabel={t("common.saving")}
+          cancelLabel={t("common.cancel")}
+        />
       </form>
     </>
   );

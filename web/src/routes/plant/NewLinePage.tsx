@@ -5,10 +5,10 @@ import { useNavigate } from "react-router";
 import { keys } from "../../api/keys";
 import { createLine, type LineInput, type LineStatus } from "../../api/plant";
 import { useAbilities } from "../../auth/user";
-import { Button } from "../../components/Button";
 import { formErrors } from "../../components/form/errors";
 import { SelectField, TextArea, TextField } from "../../components/form/Field";
-import { Breadcrumbs, ButtonLink } from "../../components/Page";
+import { Breadcrumbs } from "../../components/Page";
+import { FormActions } from "../../components/form/FormActions";
 
 const STATUSES: LineStatus[] = ["running", "maintenance", "stopped"];
 const FIELDS = ["code", "name", "description", "status"] as const;
@@ -82,14 +82,14 @@ export function NewLinePage() {
               {general}
             </p>
           )}
-          <div className="flex flex-wrap gap-3 sm:col-span-2">
-            <Button type="submit" disabled={save.isPending}>
-              {save.isPending ? t("forms.creating") : t("forms.createLine")}
-            </Button>
-            <ButtonLink to="/plant" variant="secondary">
-              {t("forms.cancel")}
-            </ButtonLink>
-          </div>
+          <FormActions
+            className="sm:col-span-2"
+            pending={save.isPending}
+            submitLabel={t("forms.createLine")}
+            pendingLabel={t("forms.creating")}
+            cancelLabel={t("forms.cancel")}
+            cancelTo="/plant"
+          />
         </form>
       )}
     </>

@@ -5,11 +5,11 @@ import { useNavigate, useParams } from "react-router";
 import { keys } from "../../api/keys";
 import { createMachine, fetchLine, type MachineInput } from "../../api/plant";
 import { useAbilities } from "../../auth/user";
-import { Button } from "../../components/Button";
 import { ErrorNotice, Loading } from "../../components/Feedback";
 import { formErrors } from "../../components/form/errors";
 import { TextArea, TextField } from "../../components/form/Field";
-import { Breadcrumbs, ButtonLink } from "../../components/Page";
+import { Breadcrumbs } from "../../components/Page";
+import { FormActions } from "../../components/form/FormActions";
 
 type Draft = Omit<MachineInput, "lineId">;
 const FIELDS = [
@@ -118,14 +118,14 @@ export function NewMachinePage() {
               {fields.lineId && ` ${fields.lineId}`}
             </p>
           )}
-          <div className="flex flex-wrap gap-3 sm:col-span-2">
-            <Button type="submit" disabled={save.isPending}>
-              {save.isPending ? t("forms.creating") : t("forms.createMachine")}
-            </Button>
-            <ButtonLink to={`/plant/lines/${lineId}`} variant="secondary">
-              {t("forms.cancel")}
-            </ButtonLink>
-          </div>
+          <FormActions
+            className="sm:col-span-2"
+            pending={save.isPending}
+            submitLabel={t("forms.createMachine")}
+            pendingLabel={t("forms.creating")}
+            cancelLabel={t("forms.cancel")}
+            cancelTo={`/plant/lines/${lineId}`}
+          />
         </form>
       )}
     </>

@@ -5,11 +5,11 @@ import { useNavigate } from "react-router";
 import { keys } from "../../api/keys";
 import { createTool, type ToolInput } from "../../api/tools";
 import { useAbilities } from "../../auth/user";
-import { Button } from "../../components/Button";
 import { formErrors } from "../../components/form/errors";
 import { TextArea, TextField } from "../../components/form/Field";
-import { Breadcrumbs, ButtonLink } from "../../components/Page";
+import { Breadcrumbs } from "../../components/Page";
 import { parseWhole } from "./numbers";
+import { FormActions } from "../../components/form/FormActions";
 
 const TEXT = ["assetNumber", "name", "partNumber", "manufacturer", "location", "description"] as const;
 const NUMBERS = ["cavityCount", "activeCavities", "ratedLifeShots", "lifetimeShots"] as const;
@@ -172,14 +172,14 @@ export function NewToolPage() {
               {general}
             </p>
           )}
-          <div className="flex flex-wrap gap-3 sm:col-span-2">
-            <Button type="submit" disabled={save.isPending}>
-              {save.isPending ? t("forms.creating") : t("tools.register")}
-            </Button>
-            <ButtonLink to="/tools" variant="secondary">
-              {t("forms.cancel")}
-            </ButtonLink>
-          </div>
+          <FormActions
+            className="sm:col-span-2"
+            pending={save.isPending}
+            submitLabel={t("tools.register")}
+            pendingLabel={t("forms.creating")}
+            cancelLabel={t("forms.cancel")}
+            cancelTo="/tools"
+          />
         </form>
       )}
     </>
