@@ -35,7 +35,10 @@ export async function startServer(env: Record<string, string>, port: number): Pr
     stdio: ["ignore", "ignore", "inherit"],
   });
   const started = performance.now();
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "server/dist/main.js", "serve"], {
+  // HOM_BENCH_SERVER_FLAGS: more Node/V8 flags for the server only, for those NODE_OPTIONS refuses
+  // (e.g. `--heap-growing-percent=50`), to compare memory settings.
+  const extraFlags = (process.env.HOM_BENCH_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extraFlags, "server/dist/main.js", "serve"], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",
