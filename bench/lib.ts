@@ -9,8 +9,12 @@ export const root = path.resolve(import.meta.dirname, "..");
 export const PASSWORD = "bench-admin-password";
 export const PG_URL = process.env.HOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-/** Node flags of `npm start` (package.json "start"): a young generation of 2 MB semi-spaces and one V8 helper thread. */
-export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2", "--v8-pool-size=1"];
+/**
+ * Node flags of `npm start` (package.json "start"): a young generation of 2 MB semi-spaces, one V8 helper thread,
+ * and an old generation allowed to grow by half its live size before a full collection (V8's default lets it
+ * grow up to 4×, mostly with garbage under load: docs/benchmarks.md "Session 5").
+ */
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2", "--v8-pool-size=1", "--heap-growing-percent=50"];
 
 export interface Server {
   child: ChildProcess;
@@ -36,7 +40,7 @@ export async function startServer(env: Record<string, string>, port: number): Pr
   });
   const started = performance.now();
   // HOM_BENCH_SERVER_FLAGS: more Node/V8 flags for the server only, for those NODE_OPTIONS refuses
-  // (e.g. `--heap-growing-percent=50`), to compare memory settings.
+  // (e.g. `--heap-growing-percent=100`, `--optimize-for-size`), to compare memory settings.
   const extraFlags = (process.env.HOM_BENCH_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean);
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extraFlags, "server/dist/main.js", "serve"], {
     cwd: root,
