@@ -4,7 +4,16 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "web/dist/**", "web/test-results/**", "data/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "web/dist/**",
+      "server/dist/**",
+      "server/.dist-test-*/**",
+      "web/test-results/**",
+      "data/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

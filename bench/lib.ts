@@ -1,5 +1,5 @@
 // Shared by the benchmarks: start HOM as its own process, log in, and rewrite a generated section of docs/benchmarks.md.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,8 +9,12 @@ export const root = path.resolve(import.meta.dirname, "..");
 export const PASSWORD = "bench-admin-password";
 export const PG_URL = process.env.HOM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-/** Node flags of `npm start` (package.json "start"): a young generation of 2 MB semi-spaces and one V8 helper thread. */
-export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2", "--v8-pool-size=1"];
+/**
+ * Node flags of `npm start` (package.json "start"): a young generation of 2 MB semi-spaces, one V8 helper thread,
+ * and an old generation allowed to grow by half its live size before a full collection (V8's default lets it
+ * grow up to 4×, mostly with garbage under load: docs/benchmarks.md "Session 5").
+ */
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=2", "--v8-pool-size=1", "--heap-growing-percent=50"];
 
 export interface Server {
   child: ChildProcess;
@@ -28,9 +32,17 @@ export async function startServer(env: Record<string, string>, port: number): Pr
     () => false,
   );
   if (taken) throw new Error(`port ${port} is already in use: is another benchmark running?`);
+  // Started as `npm start` starts it (package.json): the built JavaScript, rebuilt if the sources
+  // changed, so RSS and throughput are production's.
+  execFileSync(process.execPath, ["server/build.mjs", "--if-stale"], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const started = performance.now();
-  // Started as `npm start` starts it (package.json), so RSS and throughput are production's.
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "server/src/main.ts", "serve"], {
+  // HOM_BENCH_SERVER_FLAGS: more Node/V8 flags for the server only, for those NODE_OPTIONS refuses
+  // (e.g. `--heap-growing-percent=100`, `--optimize-for-size`), to compare memory settings.
+  const extraFlags = (process.env.HOM_BENCH_SERVER_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extraFlags, "server/dist/main.js", "serve"], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",

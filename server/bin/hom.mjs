@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The `hom` command. HOM runs on Node 24 (TypeScript by type stripping); when started by an
-// older node, hand over to the project's pinned Node 24 from node_modules.
+// The `hom` command. HOM runs on Node 24; when started by an older node, hand over to the
+// project's pinned Node 24 from node_modules. It runs the built JavaScript (server/dist, see
+// server/build.mjs) when that was built from the sources as they are, else the TypeScript sources.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DIST_MAIN, distIsFresh } from "../build.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const main = path.join(here, "../src/main.ts");
+const main = distIsFresh() ? DIST_MAIN : path.join(here, "../src/main.ts");
 const major = Number(process.versions.node.split(".")[0]);
 
 if (major >= 24) {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import pg from "pg";
+import { PG_VERSION_PERIOD_MS, transaction } from "../src/db/index.ts";
 import {
+  TEST_PG_URL,
   auditCount,
   createLineWithMachines,
   createTestApp,
@@ -279,13 +282,26 @@ forEachBackend("tools", (backend) => {
       } finally {
         other.close();
       }
+      assert.equal((await listed()).name, "Renamed elsewhere");
     } else {
-      await t.runtime.db.kysely
-        .updateTable("tools")
-        .set({ name: "Renamed elsewhere" })
-        .where("id", "=", tool.id)
-        .execute();
+      // This process's own writes show at once, also those of a transaction that commits after a
+      // read began: the read cannot have seen them, so its page must not be kept.
+      await transaction(t.runtime.db, async (trx) => {
+        await trx.updateTable("tools").set({ name: "Renamed in a transaction" }).where("id", "=", tool.id).execute();
+        assert.equal((await listed()).name, "Renamed", "a concurrent read sees the committed name");
+      });
+      assert.equal((await listed()).name, "Renamed in a transaction");
+      // Another instance's write (its own connection) shows within PG_VERSION_PERIOD_MS.
+      const { schema } = t.runtime.db;
+      const other = new pg.Client({ connectionString: TEST_PG_URL, options: `-c search_path=${schema}` });
+      await other.connect();
+      try {
+        await other.query("update tools set name = $1 where id = $2", ["Renamed elsewhere", tool.id]);
+      } finally {
+        await other.end();
+      }
+      await new Promise((r) => setTimeout(r, PG_VERSION_PERIOD_MS + 50));
+      assert.equal((await listed()).name, "Renamed elsewhere");
     }
-    assert.equal((await listed()).name, "Renamed elsewhere");
   });
 });

@@ -8,6 +8,7 @@ import type { Database } from "./schema.ts";
 import { describeTarget, pgConnection } from "./postgres-tls.ts";
 import { changeKey, openSqliteKeyed } from "./sqlite-cipher.ts";
 import { SchemaScopedPostgresDialect } from "./postgres-introspector.ts";
+import { WriteCounter } from "./write-counter.ts";
 
 export type DialectName = "sqlite" | "postgres";
 export type Tx = Transaction<Database>;
@@ -29,10 +30,12 @@ export interface Db {
   /** Set on SQLite (see SqliteStatements). */
   sqlite?: SqliteStatements;
   /**
-   * SQLite only: changes whenever data may have changed, by this process or another. Cheap
-   * (no query through Kysely), for caches of read results; take it before reading.
+   * Changes whenever data may have changed; cheap (no query), for caches of read results; take it
+   * before reading. SQLite: by this process or another. PostgreSQL: by this process at once (its
+   * completed writes and commits, db/write-counter.ts); other instances' writes are not seen, so
+   * the version also moves every `PG_VERSION_PERIOD_MS`: a cached read is at most that old.
    */
-  dataVersion?: () => string;
+  dataVersion: () => string;
   /** PostgreSQL schema the tables live in (tests use one per run), if not the default. */
   schema?: string;
   /**
@@ -151,6 +154,13 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
   };
 }
 
+/**
+ * How long a cached read may lag another instance's write on PostgreSQL (Db.dataVersion). The tool
+ * list shows lifetime shots, which move with every shot anyway; a second is within what a screen
+ * refreshed by hand can tell (docs/decisions.md).
+ */
+export const PG_VERSION_PERIOD_MS = 1000;
+
 const PG_TIMESTAMPTZ = 1184;
 const PG_TIMESTAMP = 1114;
 const PG_INT8 = 20;
@@ -187,8 +197,18 @@ async function openPostgres(config: { url: string; schema?: string; poolSize: nu
     );
   }
   if (config.schema) await pool.query(`create schema if not exists "${config.schema}"`);
-  const kysely = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, config.schema) });
-  return { kysely, dialect: "postgres", schema: config.schema, close: () => kysely.destroy() };
+  const writes = new WriteCounter();
+  const kysely = new Kysely<Database>({
+    dialect: new SchemaScopedPostgresDialect({ pool }, config.schema, () => writes.committed()),
+    plugins: [writes],
+  });
+  return {
+    kysely,
+    dialect: "postgres",
+    schema: config.schema,
+    dataVersion: () => `${writes.count}:${Math.floor(Date.now() / PG_VERSION_PERIOD_MS)}`,
+    close: () => kysely.destroy(),
+  };
 }
 
 /** Runs `fn` in one transaction. On PostgreSQL the default READ COMMITTED level is used. */

@@ -1,8 +1,11 @@
 import {
   PostgresDialect,
+  PostgresDriver,
   PostgresIntrospector,
   sql,
+  type DatabaseConnection,
   type DatabaseIntrospector,
+  type Driver,
   type DatabaseMetadataOptions,
   type Kysely,
   type PostgresDialectConfig,
@@ -17,17 +20,44 @@ import {
  * the call fails with `schema "…" does not exist` and our migration fails for someone else's
  * drop. HOM only ever needs its own schema, so this introspector looks at that one alone
  * (`current_schema()` when none is configured), with plain catalogue joins and no per-schema calls.
+ * `onCommit` is told of every committed transaction (db/write-counter.ts).
  */
 export class SchemaScopedPostgresDialect extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
   readonly #schema: string | undefined;
+  readonly #onCommit: () => void;
 
-  constructor(config: PostgresDialectConfig, schema: string | undefined) {
+  constructor(config: PostgresDialectConfig, schema: string | undefined, onCommit: () => void = () => {}) {
     super(config);
+    this.#config = config;
     this.#schema = schema;
+    this.#onCommit = onCommit;
+  }
+
+  override createDriver(): Driver {
+    return new CommitReportingDriver(this.#config, this.#onCommit);
   }
 
   override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new SchemaScopedIntrospector(db, this.#schema);
+  }
+}
+
+class CommitReportingDriver extends PostgresDriver {
+  readonly #onCommit: () => void;
+
+  constructor(config: PostgresDialectConfig, onCommit: () => void) {
+    super(config);
+    this.#onCommit = onCommit;
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.commitTransaction(connection);
+    } finally {
+      // Also when the commit failed: whether anything was committed is then unknown.
+      this.#onCommit();
+    }
   }
 }
 

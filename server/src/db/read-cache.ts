@@ -1,8 +1,8 @@
 /**
  * Results of hot reads kept while the data cannot have changed: each entry remembers the data
- * version it was read at (`Db.dataVersion`, SQLite) and is used only while that version holds.
- * Without a version (PostgreSQL, where other instances write unseen) it never keeps anything.
- * Cached values are shared between requests: callers must not change them.
+ * version it was read at (`Db.dataVersion`) and is used only while that version holds (on
+ * PostgreSQL, where other instances write unseen, at most a second). Without a version it never
+ * keeps anything. Cached values are shared between requests: callers must not change them.
  */
 export class VersionedCache<Value> {
   readonly #version: (() => string) | undefined;

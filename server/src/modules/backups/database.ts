@@ -22,9 +22,13 @@ export const SNAPSHOT_NAME = { sqlite: "database/hom.sqlite", postgres: "databas
 /** `key`: the master key the SQLite database is encrypted with now (it may have been rotated since the start). */
 export async function snapshotDatabase(config: DatabaseConfig, target: string, key?: SecretKey): Promise<void> {
   if (config.kind === "sqlite") {
-    const worker = new Worker(new URL("./sqlite-snapshot-worker.ts", import.meta.url), {
-      workerData: { source: config.file, target, keyHex: key ? sqliteKeyHex(key) : undefined },
-    });
+    // The worker's file has this module's extension: .ts from the sources, .js from server/dist.
+    const worker = new Worker(
+      new URL(`./sqlite-snapshot-worker${path.extname(import.meta.filename)}`, import.meta.url),
+      {
+        workerData: { source: config.file, target, keyHex: key ? sqliteKeyHex(key) : undefined },
+      },
+    );
     const result = await new Promise<{ ok: boolean; message?: string }>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
