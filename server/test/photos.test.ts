@@ -514,6 +514,46 @@ for (const storage of ["local", "s3"] as const) {
         );
       });
 
+      test("a gallery's annotated thumbnail is the thumbnail with the drawing, not the display image", async () => {
+        const grey = await sharp({ create: { width: 1000, height: 750, channels: 3, background: "#808080" } })
+          .jpeg()
+          .toBuffer();
+        const photo = (await upload({ data: grey })).body;
+        const saved = await t.app.inject({
+          method: "PUT",
+          url: `/api/v1/photos/${photo.id}/annotations`,
+          headers: operator.auth,
+          payload: {
+            shapes: [
+              { kind: "rectangle", x: 0.1, y: 0.1, width: 0.5, height: 0.5, color: "#ff0000", stroke_width: 40 },
+            ],
+          },
+        });
+        assert.equal(saved.statusCode, 200, saved.body);
+        const thumb = await get(`${photo.annotated_url}?size=thumb&v=1`);
+        assert.equal(thumb.statusCode, 200, thumb.body);
+        const full = await get(photo.annotated_url);
+        assert.notEqual(thumb.headers.etag, full.headers.etag, "each size has its own validator");
+        const drawn = await sharp(thumb.rawPayload).raw().toBuffer({ resolveWithObject: true });
+        assert.deepEqual([drawn.info.width, drawn.info.height], [320, 240], "the thumbnail's size");
+        assert.ok(thumb.rawPayload.length < full.rawPayload.length / 2, "far fewer bytes than the display image");
+        // The rectangle's top-left corner (0.1, 0.1) is red at thumbnail scale too; the middle stays grey.
+        const at = (x: number, y: number) => [...drawn.data.subarray((y * 320 + x) * 3, (y * 320 + x) * 3 + 3)];
+        const [r, g, b] = at(32, 24);
+        assert.ok(r > 180 && g < 110 && b < 110, `red stroke at the corner, got ${[r, g, b].join(",")}`);
+        const [mr, mg] = at(100, 80);
+        assert.ok(Math.abs(mr - mg) < 30, "inside the rectangle the picture is untouched");
+        const bad = await get(`${photo.annotated_url}?size=huge&x=1`);
+        assert.equal(bad.statusCode, 422);
+        assert.deepEqual(
+          bad
+            .json()
+            .error.details.map((d: { field: string }) => d.field)
+            .sort(),
+          ["size", "x"],
+        );
+      });
+
       test("concurrent annotation saves each land once, in the version count and the audit", async () => {
         const photo = (await upload({ data: cameraJpeg })).body;
         const before = await auditCount(t.runtime, "photo.annotate");

@@ -8,7 +8,16 @@ import { PHOTO_FIELDS, type Photo } from "./failures";
 import { currentAccessToken, request } from "./session";
 
 export type PhotoEntity = "repair" | "failure_report" | "maintenance_log" | "action" | "tool" | "machine" | "downtime";
-export type PhotoVariant = "thumbnail" | "display" | "annotated" | "original";
+/** `annotated-thumbnail`: the thumbnail with the drawing on it, for galleries. */
+export type PhotoVariant = "thumbnail" | "display" | "annotated" | "annotated-thumbnail" | "original";
+
+/** Where a variant is served; a drawing's URL carries its version, so no cache shows an old one. */
+function imagePath(id: string, variant: PhotoVariant, version: number): string {
+  const base = `/api/v1/photos/${encodeURIComponent(id)}`;
+  if (variant === "annotated") return `${base}/annotated?v=${version}`;
+  if (variant === "annotated-thumbnail") return `${base}/annotated?size=thumb&v=${version}`;
+  return `${base}/${variant}`;
+}
 
 export async function fetchPhotos(entityType: PhotoEntity, entityId: string): Promise<Photo[]> {
   const data = await request<{ photos: { edges: { node: Photo }[] } }>(
@@ -21,7 +30,7 @@ export async function fetchPhotos(entityType: PhotoEntity, entityId: string): Pr
 /** The image bytes as a blob (the caller makes and revokes the object URL). */
 export async function fetchPhotoBlob(id: string, variant: PhotoVariant, version = 0): Promise<Blob> {
   const send = async (token: string | null) =>
-    fetch(`/api/v1/photos/${encodeURIComponent(id)}/${variant}${variant === "annotated" ? `?v=${version}` : ""}`, {
+    fetch(imagePath(id, variant, version), {
       headers: token ? { authorization: `Bearer ${token}` } : {},
       credentials: "same-origin",
     });

@@ -169,9 +169,11 @@ export function captureTime(exif: Buffer | undefined, now = Date.now()): string 
 }
 
 /** The display image with an SVG drawn over it, as JPEG. */
-export function compositeJpeg(display: Buffer, svg: string): Promise<Buffer> {
-  return sharp(display)
-    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+/** Draws `svgOf(width, height)` over a JPEG at that JPEG's own size (display or thumbnail). */
+export async function compositeJpeg(image: Buffer, svgOf: (width: number, height: number) => string): Promise<Buffer> {
+  const { width, height } = await sharp(image).metadata();
+  return sharp(image)
+    .composite([{ input: Buffer.from(svgOf(width, height)), top: 0, left: 0 }])
     .jpeg({ quality: 85 })
     .toBuffer();
 }

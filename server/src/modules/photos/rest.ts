@@ -10,6 +10,7 @@ import {
   tooLarge,
   updateSchema,
   variantSchema,
+  annotatedSchema,
   type PhotoImage,
   type PhotoService,
   type UploadedFile,
@@ -143,8 +144,12 @@ function registerReadRoutes(app: FastifyInstance, { photos }: Services): void {
   );
   app.get<IdParams>(
     "/api/v1/photos/:id/annotated",
-    describe("photos", "The display image with the annotations drawn on it", { id: true }),
-    async (request, reply) => sendImage(request, reply, await photos.annotated(request.ctx, request.params.id)),
+    describe("photos", "The display image (?size=thumb: the thumbnail) with the annotations drawn on it", {
+      id: true,
+      query: annotatedSchema,
+    }),
+    async (request, reply) =>
+      sendImage(request, reply, await photos.annotated(request.ctx, request.params.id, request.query)),
   );
   app.put<IdParams>(
     "/api/v1/photos/:id/annotations",

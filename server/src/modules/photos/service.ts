@@ -51,6 +51,11 @@ export const listSchema = z.strictObject({
 });
 
 export const variantSchema = z.strictObject({ variant: z.enum(PHOTO_VARIANTS).default("display") });
+/** `v`: the annotations version a client puts in the URL so that its cache never serves an old drawing. */
+export const annotatedSchema = z.strictObject({
+  size: z.enum(["display", "thumb"]).default("display"),
+  v: z.string().max(20).optional(),
+});
 
 export { annotationsSchema };
 
@@ -266,18 +271,22 @@ export class PhotoService {
   }
 
   /** The display image with the annotations drawn on it (an SVG composited by sharp). */
-  async annotated(ctx: RequestContext, id: string): Promise<PhotoImage> {
+  /**
+   * The display image (or, `size: "thumb"`, the thumbnail, for a gallery) with the drawing on it.
+   * Shapes are kept relative to the picture, so they are drawn at whichever size is asked for.
+   */
+  async annotated(ctx: RequestContext, id: string, query: unknown = {}): Promise<PhotoImage> {
+    const { size } = parseInput(annotatedSchema, query);
     const row = await this.#readable(ctx, id);
     return {
-      etag: `"${row.sha256.slice(0, 32)}-annotated-${row.annotations_version}"`,
+      etag: `"${row.sha256.slice(0, 32)}-annotated-${size}-${row.annotations_version}"`,
       contentType: MIME.jpeg,
       immutable: false,
       body: async () => {
-        const display = await this.#load(row, "display");
+        const image = await this.#load(row, size);
         const shapes = JSON.parse(row.annotations) as Shape[];
-        if (shapes.length === 0) return display;
-        const svg = renderSvg(shapes, row.display_width, row.display_height);
-        return (await images()).compositeJpeg(display, svg);
+        if (shapes.length === 0) return image;
+        return (await images()).compositeJpeg(image, (width, height) => renderSvg(shapes, width, height));
       },
     };
   }

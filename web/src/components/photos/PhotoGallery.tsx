@@ -81,9 +81,9 @@ export function PhotoGallery({ entityType, entityId, canWrite, annotateAfterUplo
 
 function Thumbnail({ photo, onOpen }: { photo: Photo; onOpen: () => void }) {
   const { t } = useTranslation();
-  // The annotated image when there is a drawing, so the list shows what was marked.
+  // With a drawing, the thumbnail with it drawn on, so the list shows what was marked.
   const drawn = photo.annotations.length > 0;
-  const { url, failed } = useImageUrl(photo.id, drawn ? "annotated" : "thumbnail", photo.annotationsVersion);
+  const { url, failed } = useImageUrl(photo.id, drawn ? "annotated-thumbnail" : "thumbnail", photo.annotationsVersion);
   return (
     <button
       type="button"
