@@ -47,7 +47,8 @@ export interface PlanCompliance {
 export function planCompliance(
   plan: CompliancePlan,
   completions: readonly Completion[],
-  dailyShots: ReadonlyMap<string, number> | undefined,
+  /** Shots per UTC day (YYYY-MM-DD), in day order. */
+  dailyShots: readonly (readonly [string, number])[] | undefined,
   period: Period,
 ): PlanCompliance {
   const result: PlanCompliance = {
@@ -64,7 +65,7 @@ export function planCompliance(
   const before = completions.find((c) => c.before);
   let anchor = before ? before.completed_at : plan.created_at;
   const inPeriod = completions.filter((c) => !c.before);
-  const days = dailyShots ? [...dailyShots.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
+  const days = dailyShots ?? [];
   for (;;) {
     const { dueAt, overdueAt } = deadlines(plan, anchor, days, period.to);
     const next = inPeriod.find((c) => c.completed_at > anchor);
@@ -98,7 +99,7 @@ export function planCompliance(
 function deadlines(
   plan: CompliancePlan,
   anchor: string,
-  days: readonly [string, number][],
+  days: readonly (readonly [string, number])[],
   to: string,
 ): { dueAt: string | null; overdueAt: string | null } {
   const due: number[] = [];

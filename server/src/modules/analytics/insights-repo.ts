@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from "kysely";
+import { sql, type Expression, type ExpressionBuilder } from "kysely";
 import type { Db } from "../../db/index.ts";
 import type { Database } from "../../db/schema.ts";
 import { dialectSql } from "../../db/sql.ts";
@@ -22,6 +22,11 @@ export function insightsRepo(db: Db) {
   const d = dialectSql(db.dialect);
   const k = db.kysely;
   const pg = db.dialect === "postgres";
+  /** A timestamp expression moved back by whole minutes, in the column's own format (an index bound). */
+  const minutesEarlier = (at: Expression<string>, minutes: number) =>
+    pg
+      ? sql<string>`(${at} - ${Math.ceil(minutes)} * interval '1 minute')`
+      : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', ${at}, ${`-${Math.ceil(minutes)} minutes`})`;
   const dayOf = (column: string) =>
     pg
       ? sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD')`
@@ -180,6 +185,29 @@ export function insightsRepo(db: Db) {
       return new Map(rows.map((r) => [r.tool_id, Number(r.shots)]));
     },
 
+    /**
+     * Per key, the shots of its tool on the days after `after_day` and before `beforeDay` (the
+     * days before a period, for plans counted in shots): one sum per plan, not years of days.
+     */
+    async shotsAfterDays(
+      items: readonly { key: string; tool_id: string; after_day: string }[],
+      beforeDay: string,
+    ): Promise<Map<string, number>> {
+      const sums = new Map<string, number>();
+      const wanted = items.filter((i) => i.after_day < beforeDay);
+      const rows = await Promise.all(
+        chunks(wanted, 300).map((part) =>
+          // A VALUES list is a table named column1… on both databases.
+          sql<{ key: string; shots: number | string | null }>`select a.column1 as key, sum(t.shots) as shots
+              from (values ${sql.join(part.map((i) => sql`(${i.key}, ${i.tool_id}, ${i.after_day})`))}) as a
+              join tool_shot_day_totals t on t.tool_id = a.column2 and t.day > a.column3 and t.day < ${beforeDay}
+              group by a.column1`.execute(k),
+        ),
+      );
+      for (const r of rows.flatMap((result) => result.rows)) sums.set(r.key, Number(r.shots ?? 0));
+      return sums;
+    },
+
     /** Daily shots of some tools from a day on (for plans counted in shots). */
     async dailyShots(toolIds: readonly string[], fromDay: string, toDay: string) {
       if (toolIds.length === 0) return [];
@@ -234,13 +262,10 @@ export function insightsRepo(db: Db) {
             .where("tm.mounted_at", "<", to)
             .where((eb) => eb.or([eb("tm.unmounted_at", "is", null), eb("tm.unmounted_at", ">", from)]))
             .where("dt.deleted_at", "is", null)
-            .where(
-              "dt.start_datetime",
-              ">=",
-              d.timestamp(new Date(Date.parse(period.from) - longestDowntimeMinutes * 60_000).toISOString()),
-            )
-            // A constant upper bound too, so the index range on (machine_id, start) stops at the period's end.
-            .where("dt.start_datetime", "<", to)
+            // The index range on (machine_id, start) of each mount: from the longest downtime before
+            // the mount's clipped start to its clipped end. Bounds of the period alone would read a
+            // year of the machine's downtimes for every two-week mount.
+            .where((eb) => eb("dt.start_datetime", ">=", minutesEarlier(ms, longestDowntimeMinutes + 1)))
             .where((eb) => eb("dt.start_datetime", "<", me))
             .where((eb) => eb(sql`coalesce(${sql.ref("dt.end_datetime")}, ${to})`, ">", ms))
             .groupBy("tm.tool_id")
