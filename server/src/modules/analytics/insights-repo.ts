@@ -50,11 +50,10 @@ export function insightsRepo(db: Db) {
     return eb.exists(q);
   }
 
-  function failureReports(period: Period, f: Filters) {
-    let q = k
-      .selectFrom("failure_reports")
-      .where("occurred_at", ">=", d.timestamp(period.from))
-      .where("occurred_at", "<", d.timestamp(period.to));
+  /** `from: false` leaves out the bound on the period's start (keyset pages add their own). */
+  function failureReports(period: Period, f: Filters, bounds: { from: boolean } = { from: true }) {
+    let q = k.selectFrom("failure_reports").where("occurred_at", "<", d.timestamp(period.to));
+    if (bounds.from) q = q.where("occurred_at", ">=", d.timestamp(period.from));
     if (f.failure_code_id) q = q.where("failure_code_id", "=", f.failure_code_id);
     if (f.tool_id) q = q.where("failure_reports.tool_id", "=", f.tool_id);
     if (f.machine_id) {
