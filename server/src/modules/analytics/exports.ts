@@ -509,7 +509,7 @@ async function* keyset<R extends { id: string }>(
   let after: { time: string; id: string } | null = null;
   for (;;) {
     let q = base
-      .where(t as never, ">=", d.timestamp(after ? after.time : from))
+      .where(sql<boolean>`${t} >= ${d.timestamp(after ? after.time : from)}`)
       .orderBy(t as never)
       .orderBy(id as never)
       .limit(PAGE);
