@@ -14,6 +14,8 @@ const CONTRIBUTING = ["start_datetime", "end_datetime", "duration_minutes", "cat
  * - `downtimes_midnight_cover_idx` replaces 0012's `downtimes_midnight_idx` with the same
  *   condition, now covering every column the series read of those rows (and the line), so the
  *   tens of thousands of midnight-crossing downtimes of a plant-year are read from the index.
+ * - `failure_reports_occurred_cover_idx` replaces 0007's `failure_reports_occurred_idx`: the
+ *   same order, with the code, severity and tool that failure trends group a year's reports by.
  */
 export function plantSeries(dialect: DialectName) {
   const t = columnTypes(dialect);
@@ -43,6 +45,13 @@ export function plantSeries(dialect: DialectName) {
         (start_datetime, line_id, end_datetime, duration_minutes, category, reason_id, deleted_at) where ${crosses}`.execute(
         db,
       );
+
+      await db.schema.dropIndex("failure_reports_occurred_idx").execute();
+      await db.schema
+        .createIndex("failure_reports_occurred_cover_idx")
+        .on("failure_reports")
+        .columns(["occurred_at", "failure_code_id", "severity", "tool_id"])
+        .execute();
     },
   };
 }
