@@ -207,6 +207,38 @@ export function insightsRepo(db: Db) {
       return sums;
     },
 
+    /**
+     * Daily shots of some tools from a day on, per tool in day order: one row per tool, its days
+     * packed as `day:shots,…` (a year of days for hundreds of tools is a hundred thousand rows;
+     * their parsing, not the query, was most of a compliance call).
+     */
+    async dailyShotsByTool(toolIds: readonly string[], fromDay: string, toDay: string) {
+      const byTool = new Map<string, [string, number][]>();
+      if (toolIds.length === 0) return byTool;
+      const packed = pg
+        ? sql<string>`string_agg(day || ':' || cast(shots as text), ',')`
+        : sql<string>`group_concat(day || ':' || cast(shots as text), ',')`;
+      const rows = await Promise.all(
+        chunks(toolIds, 500).map((ids) =>
+          k
+            .selectFrom("tool_shot_day_totals")
+            .select(["tool_id", packed.as("days")])
+            .where("tool_id", "in", ids)
+            .where("day", ">=", fromDay)
+            .where("day", "<", toDay)
+            .groupBy("tool_id")
+            .execute(),
+        ),
+      );
+      for (const r of rows.flat()) {
+        const days = r.days.split(",").map((entry): [string, number] => [entry.slice(0, 10), Number(entry.slice(11))]);
+        // The aggregate's order is not promised on either database.
+        days.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        byTool.set(r.tool_id, days);
+      }
+      return byTool;
+    },
+
     /** Daily shots of some tools from a day on (for plans counted in shots). */
     async dailyShots(toolIds: readonly string[], fromDay: string, toDay: string) {
       if (toolIds.length === 0) return [];

@@ -441,19 +441,13 @@ export class AnalyticsService {
     const toDay = new Date(Date.parse(period.to) + DAY_MS).toISOString().slice(0, 10);
     const firstCycleDay = (p: (typeof plans)[number]) =>
       new Date(byPlan.get(p.id)?.find((c) => c.before)?.completed_at ?? p.created_at).toISOString().slice(0, 10);
-    const [before, daily] = await Promise.all([
+    const [before, shotsOf] = await Promise.all([
       this.#insights.shotsAfterDays(
         shotPlans.map((p) => ({ key: p.id, tool_id: p.tool_id!, after_day: firstCycleDay(p) })),
         detailFrom,
       ),
-      this.#insights.dailyShots([...new Set(shotPlans.map((p) => p.tool_id!))], detailFrom, toDay),
+      this.#insights.dailyShotsByTool([...new Set(shotPlans.map((p) => p.tool_id!))], detailFrom, toDay),
     ]);
-    const shotsOf = new Map<string, [string, number][]>();
-    for (const r of daily) {
-      const list = shotsOf.get(r.tool_id);
-      if (list) list.push([r.day, r.shots]);
-      else shotsOf.set(r.tool_id, [[r.day, r.shots]]);
-    }
     const prior = dayBefore(detailFrom);
     const shotsOfPlan = (p: (typeof plans)[number]): [string, number][] | undefined => {
       if (!p.tool_id) return undefined;
