@@ -246,10 +246,10 @@ export function analyticsRepo(db: Db) {
      * rows: every downtime overlapping the period.
      */
     async seriesSources(scope: Scope, period: Period): Promise<SeriesSources> {
-      const longest = await longestDowntimeMinutes();
       const interior = "machineId" in scope ? null : wholeDaysOf(period);
       const columns = ["start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"] as const;
       if (!interior) {
+        const longest = await longestDowntimeMinutes();
         const all = await k
           .selectFrom(overlappingRows(scope, period, longest).as("o"))
           .select(columns)
@@ -278,10 +278,13 @@ export function analyticsRepo(db: Db) {
           .where("end_datetime", "is not", null)
           .where(crossesMidnight)
           .execute(),
-        k
-          .selectFrom(rowsBesideInterior(scope, period, interior, longest).as("o"))
-          .select(columns)
-          .execute(),
+        // Only these rows need the longest downtime: the days and crossers do not wait for it.
+        longestDowntimeMinutes().then((longest) =>
+          k
+            .selectFrom(rowsBesideInterior(scope, period, interior, longest).as("o"))
+            .select(columns)
+            .execute(),
+        ),
       ]);
       return {
         days: days
