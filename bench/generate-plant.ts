@@ -18,6 +18,7 @@ import { loadConfig } from "../server/src/config.ts";
 import { openDatabase, type Db } from "../server/src/db/index.ts";
 import { migrateToLatest } from "../server/src/db/migrate.ts";
 import { backfillDowntimeTotals } from "../server/src/db/migrations/0006_downtime_totals.ts";
+import { backfillPlantDayTotals } from "../server/src/db/migrations/0013_plant_series.ts";
 
 export interface PlantOptions {
   seed: number;
@@ -981,7 +982,9 @@ export async function generatePlant(
   else {
     await insertPostgres(target.url, target.schema, plant, reasonIds, idLists);
     const db = await openDatabase(configFor(target).database);
-    await backfillDowntimeTotals(db.kysely, db.dialect).finally(() => db.close());
+    await backfillDowntimeTotals(db.kysely, db.dialect)
+      .then(() => backfillPlantDayTotals(db.kysely, db.dialect))
+      .finally(() => db.close());
   }
   const inserted = performance.now();
   const rows = plant.d.start.length + plant.r.start.length;
@@ -1000,7 +1003,7 @@ export async function generatePlant(
     const client = new pg.Client({ connectionString: target.url, options: `-c search_path=${target.schema}` });
     await client.connect();
     await client.query(
-      "vacuum analyze lines, machines, downtimes, repairs, downtime_day_totals, downtime_month_totals",
+      "vacuum analyze lines, machines, downtimes, repairs, downtime_day_totals, downtime_month_totals, downtime_plant_day_totals",
     );
     await client.end();
   }

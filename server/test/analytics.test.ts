@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { newId } from "../src/ids.ts";
 import { bucketsOf } from "../src/modules/analytics/buckets.ts";
+import { planCompliance } from "../src/modules/analytics/compliance.ts";
 import { insightsRepo } from "../src/modules/analytics/insights-repo.ts";
 import { analyticsRepo, type Scope } from "../src/modules/analytics/repo.ts";
 import { kpisFrom } from "../src/modules/analytics/series.ts";
@@ -637,6 +638,60 @@ forEachBackend("Analytics", (backend) => {
       line.body.items.map((i: { plan_id: string }) => i.plan_id),
       [b],
     );
+
+    // Plans counted in shots whose cycle began before the period: the days before it are one sum
+    // in the database. D was never done: due at the end of 01-06 (1,100 from 2025-12-01 on),
+    // overdue at the end of 01-08 (1,300). Every period start around those days must give what
+    // walking every day from the plan's creation gives.
+    const d = await plan({ tool_id: toolC }, { interval_shots: 1000 }, "2025-12-01T00:00:00.000Z");
+    const insights = insightsRepo(t.runtime.db);
+    const allDays = (await insights.dailyShots([toolC], "2000-01-01", "2100-01-01")).map(
+      (r) => [r.day, r.shots] as [string, number],
+    );
+    const stored = await k
+      .selectFrom("maintenance_plans")
+      .select(["id", "tool_id", "interval_shots", "interval_days", "created_at"])
+      .where("id", "in", [c, d])
+      .execute();
+    for (let day = 2; day <= 12; day++) {
+      for (const hour of ["00", "06"]) {
+        const period = {
+          from: `2026-01-${String(day).padStart(2, "0")}T${hour}:00:00.000Z`,
+          to: "2026-03-01T00:00:00.000Z",
+        };
+        const res = await api.get(
+          `/api/v1/analytics/maintenance-compliance?from=${period.from}&to=${period.to}&tool_id=${toolC}`,
+        );
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const completions = await insights.planCompletions([c, d], period);
+        for (const p of stored) {
+          const expected = planCompliance(
+            { ...p, created_at: new Date(p.created_at).toISOString() },
+            completions.filter((x) => x.plan_id === p.id),
+            allDays,
+            period,
+          );
+          const got = res.body.items.find((i: { plan_id: string }) => i.plan_id === p.id) ?? {
+            ...expected,
+            judged: 0,
+            pending: 0,
+            checklists_completed: 0,
+          };
+          assert.deepEqual(
+            pick(got),
+            pick(expected as unknown as Record<string, number>),
+            `${p.id === c ? "C" : "D"} from ${period.from}`,
+          );
+        }
+      }
+    }
+    const dFrom = async (from: string) =>
+      (
+        await api.get(`/api/v1/analytics/maintenance-compliance?from=${from}&to=2026-03-01&tool_id=${toolC}`)
+      ).body.items.find((i: { plan_id: string }) => i.plan_id === d);
+    // Overdue (missed) on 01-09 00:00: judged in a period from 01-09, not in one from 01-10.
+    assert.deepEqual(pick(await dFrom("2026-01-09")), [1, 0, 0, 0, 1, 0]);
+    assert.equal(await dFrom("2026-01-10"), undefined);
   });
 });
 

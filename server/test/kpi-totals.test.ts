@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { backfillDowntimeTotals } from "../src/db/migrations/0006_downtime_totals.ts";
+import { backfillPlantDayTotals } from "../src/db/migrations/0013_plant_series.ts";
 import { newId } from "../src/ids.ts";
 import { analyticsRepo, type DowntimeTotals, type Period, type Scope } from "../src/modules/analytics/repo.ts";
 import { createLineWithMachines, createTestApp, forEachBackend, restClient, type TestApp } from "./helpers.ts";
@@ -217,10 +218,26 @@ forEachBackend("Downtime totals (pre-aggregation)", (backend) => {
           ).map((r) => ({ ...r, minutes: Math.round(Number(r.minutes) * 1e6) / 1e6, count: Number(r.count) })),
         ),
       );
+    // The plant's day totals (migration 0013): the same, summed over the lines.
+    const plantSnapshot = async () =>
+      (
+        await kysely
+          .selectFrom("downtime_plant_day_totals")
+          .selectAll()
+          .where("count", "!=", 0)
+          .orderBy("bucket")
+          .orderBy("category")
+          .orderBy("reason_key")
+          .execute()
+      ).map((r) => ({ ...r, minutes: Math.round(Number(r.minutes) * 1e6) / 1e6, count: Number(r.count) }));
     const kept = await snapshot();
+    const keptPlant = await plantSnapshot();
     assert.ok(kept[0].length > 100 && kept[1].length > 10, "the history fills both tables");
+    assert.ok(keptPlant.length > 50 && keptPlant.length < kept[0].length, "plant days are fewer than line days");
     await backfillDowntimeTotals(kysely, t.runtime.db.dialect);
+    await backfillPlantDayTotals(kysely, t.runtime.db.dialect);
     assert.deepEqual(await snapshot(), kept);
+    assert.deepEqual(await plantSnapshot(), keptPlant);
   });
 
   test("KPIs over HTTP for the plant use the same totals as the rows", async () => {

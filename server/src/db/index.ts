@@ -166,6 +166,24 @@ const PG_TIMESTAMP = 1114;
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
+/**
+ * A timestamptz's text as the ISO string `new Date(v).toISOString()` gives, without the Date for
+ * the common form in a UTC session (`2026-03-01 08:15:00.25+00`): a CSV export of a million
+ * rows parses two million of them, and the Date round trip was its largest cost. Anything else
+ * (another zone offset, five-digit or BC years, infinity) goes through Date as before.
+ */
+export function isoFromTimestamptz(v: string): string {
+  if (v.length >= 22 && v.endsWith("+00") && v.charCodeAt(4) === 45 && v.charCodeAt(10) === 32) {
+    const date = v.slice(0, 10);
+    const time = v.slice(11, 19);
+    if (v.length === 22) return `${date}T${time}.000Z`;
+    // Microseconds are cut to milliseconds, as Date does.
+    if (v.charCodeAt(19) === 46 && v.length <= 29)
+      return `${date}T${time}.${v.slice(20, -3).padEnd(3, "0").slice(0, 3)}Z`;
+  }
+  return new Date(v).toISOString();
+}
+
 async function openPostgres(config: { url: string; schema?: string; poolSize: number }): Promise<Db> {
   // TLS from sslmode & co. in DATABASE_URL, with libpq's meaning (postgres-tls.ts).
   const { connectionString, ssl } = pgConnection(config.url);
@@ -179,7 +197,8 @@ async function openPostgres(config: { url: string; schema?: string; poolSize: nu
     types: {
       // Same value shapes as SQLite: ISO strings for time, numbers for counts.
       getTypeParser: ((oid: number, format?: "text" | "binary") => {
-        if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) return (v: string) => new Date(v).toISOString();
+        if (oid === PG_TIMESTAMPTZ) return isoFromTimestamptz;
+        if (oid === PG_TIMESTAMP) return (v: string) => new Date(v).toISOString();
         if (oid === PG_INT8 || oid === PG_NUMERIC) return (v: string) => Number(v);
         return pg.types.getTypeParser(oid, format);
       }) as typeof pg.types.getTypeParser,

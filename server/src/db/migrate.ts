@@ -13,6 +13,7 @@ import { operations } from "./migrations/0009_operations.ts";
 import { dataProtection } from "./migrations/0010_data_protection.ts";
 import { keyRotation } from "./migrations/0011_key_rotation.ts";
 import { analytics } from "./migrations/0012_analytics.ts";
+import { plantSeries } from "./migrations/0013_plant_series.ts";
 
 /**
  * The ordered list of migrations. Imported statically (not read from a folder) so that
@@ -32,6 +33,7 @@ function migrations(db: Db): Record<string, Migration> {
     "0010_data_protection": dataProtection(db.dialect),
     "0011_key_rotation": keyRotation(db.dialect),
     "0012_analytics": analytics(db.dialect),
+    "0013_plant_series": plantSeries(db.dialect),
   };
 }
 

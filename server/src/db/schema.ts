@@ -336,6 +336,15 @@ export interface DowntimeTotalsTable {
   count: number;
 }
 
+/** The day totals summed over the lines (migration 0013, kept by triggers): plant series read these. */
+export interface PlantDowntimeTotalsTable {
+  bucket: string;
+  category: string;
+  reason_key: string;
+  minutes: number;
+  count: number;
+}
+
 export interface FailureReportsTable {
   id: string;
   tool_id: string | null;
@@ -551,6 +560,7 @@ export interface Database {
   downtimes: DowntimesTable;
   downtime_day_totals: DowntimeTotalsTable;
   downtime_month_totals: DowntimeTotalsTable;
+  downtime_plant_day_totals: PlantDowntimeTotalsTable;
   repairs: RepairsTable;
   tools: ToolsTable;
   tool_mounts: ToolMountsTable;

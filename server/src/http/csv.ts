@@ -37,18 +37,29 @@ export function parseCsv(text: string): string[][] {
 }
 
 /**
- * One CSV line. Cells that a spreadsheet would run as a formula (starting with = + - @) are
- * prefixed with `'`, so an exported file cannot carry formula injection.
+ * One CSV line. Cells that a spreadsheet would run as a formula (starting with = + - @, tab or
+ * CR) are prefixed with `'`, so an exported file cannot carry formula injection. Written as a
+ * plain loop: exports call this a million times.
  */
 export function csvLine(cells: readonly (string | number | boolean | null | undefined)[]): string {
-  return (
-    cells
-      .map((value) => {
-        if (value === null || value === undefined) return "";
-        let text = typeof value === "string" ? value : JSON.stringify(value);
-        if (/^[=+\-@\t\r]/.test(text) && typeof value === "string") text = `'${text}`;
-        return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-      })
-      .join(",") + "\r\n"
-  );
+  let line = "";
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) line += ",";
+    const value = cells[i];
+    if (value === null || value === undefined) continue;
+    if (typeof value === "string") line += csvText(value);
+    else if (typeof value === "number") line += Number.isFinite(value) ? String(value) : "null";
+    else if (typeof value === "boolean") line += value ? "true" : "false";
+    else line += csvText(JSON.stringify(value), false);
+  }
+  return line + "\r\n";
+}
+
+/** Characters that make a cell a formula when they come first: = + - @ tab CR. */
+const FORMULA_START = new Set([61, 43, 45, 64, 9, 13]);
+const NEEDS_QUOTES = /[",\r\n]/;
+
+function csvText(value: string, defuse = true): string {
+  const text = defuse && value.length > 0 && FORMULA_START.has(value.charCodeAt(0)) ? `'${value}` : value;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

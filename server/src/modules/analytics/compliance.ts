@@ -47,7 +47,8 @@ export interface PlanCompliance {
 export function planCompliance(
   plan: CompliancePlan,
   completions: readonly Completion[],
-  dailyShots: ReadonlyMap<string, number> | undefined,
+  /** Shots per UTC day (YYYY-MM-DD), in day order. */
+  dailyShots: readonly (readonly [string, number])[] | undefined,
   period: Period,
 ): PlanCompliance {
   const result: PlanCompliance = {
@@ -64,7 +65,7 @@ export function planCompliance(
   const before = completions.find((c) => c.before);
   let anchor = before ? before.completed_at : plan.created_at;
   const inPeriod = completions.filter((c) => !c.before);
-  const days = dailyShots ? [...dailyShots.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : [];
+  const days = dailyShots ?? [];
   for (;;) {
     const { dueAt, overdueAt } = deadlines(plan, anchor, days, period.to);
     const next = inPeriod.find((c) => c.completed_at > anchor);
@@ -98,7 +99,7 @@ export function planCompliance(
 function deadlines(
   plan: CompliancePlan,
   anchor: string,
-  days: readonly [string, number][],
+  days: readonly (readonly [string, number])[],
   to: string,
 ): { dueAt: string | null; overdueAt: string | null } {
   const due: number[] = [];
@@ -109,19 +110,22 @@ function deadlines(
   }
   if (plan.interval_shots !== null && plan.interval_shots > 0) {
     const anchorDay = anchor.slice(0, 10);
+    // Days are YYYY-MM-DD, so they compare as their midnights do: the first day not counted is
+    // the first whose midnight is not before `to`.
+    const toDay = to.slice(0, 10);
+    const stopDay = `${toDay}T00:00:00.000Z` >= to ? toDay : nextDay(toDay);
     let sum = 0;
     let dueFound = false;
-    for (const [day, shots] of days) {
-      if (day <= anchorDay) continue;
-      if (`${day}T00:00:00.000Z` >= to) break;
+    for (let i = firstAfter(days, anchorDay); i < days.length; i++) {
+      const [day, shots] = days[i];
+      if (day >= stopDay) break;
       sum += shots;
-      const endOfDay = Date.parse(day) + DAY_MS;
       if (!dueFound && sum >= plan.interval_shots) {
-        due.push(endOfDay);
+        due.push(Date.parse(day) + DAY_MS);
         dueFound = true;
       }
       if (sum > plan.interval_shots * (1 + OVERDUE_AFTER)) {
-        overdue.push(endOfDay);
+        overdue.push(Date.parse(day) + DAY_MS);
         break;
       }
     }
@@ -131,4 +135,20 @@ function deadlines(
     return at === null || at >= Date.parse(to) ? null : new Date(at).toISOString();
   };
   return { dueAt: first(due), overdueAt: first(overdue) };
+}
+
+/** The index of the first day after `day` (binary search: a plan's cycles each start further on). */
+function firstAfter(days: readonly (readonly [string, number])[], day: string): number {
+  let lo = 0;
+  let hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid][0] <= day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(day) + DAY_MS).toISOString().slice(0, 10);
 }

@@ -188,6 +188,9 @@ export class AnalyticsExports {
               .executeTakeFirst()
           )?.m ?? 0,
         );
+        // Overlapping the period: starting before its end (and no longer before its start than
+        // the longest downtime lasted), ending after its start (or still going).
+        const startedFrom = new Date(Date.parse(period.from) - (longest + 1) * 60_000).toISOString();
         let base = k
           .selectFrom("downtimes")
           .select([
@@ -205,12 +208,6 @@ export class AnalyticsExports {
             "created_at",
           ])
           .where("deleted_at", "is", null)
-          // Overlapping the period: starting before its end, ending after its start (or still going).
-          .where(
-            "start_datetime",
-            ">=",
-            d.timestamp(new Date(Date.parse(period.from) - (longest + 1) * 60_000).toISOString()),
-          )
           .where("start_datetime", "<", to)
           .where((eb) => eb.or([eb("end_datetime", "is", null), eb("end_datetime", ">", from)]));
         if (input.machine_id) base = base.where("machine_id", "=", input.machine_id);
@@ -230,7 +227,7 @@ export class AnalyticsExports {
             col("repair_id"),
             dt("created_at"),
           ],
-          pages: keyset(base, "start_datetime", d, (r) => [
+          pages: keyset(base, "start_datetime", startedFrom, d, (r) => [
             r.id,
             names.machines.get(r.machine_id),
             names.lines.get(r.line_id),
@@ -282,10 +279,9 @@ export class AnalyticsExports {
                 "created_at",
               ])
               .where("tool_id", "=", toolId)
-              .where("recorded_at", ">=", from)
               .where("recorded_at", "<", to);
             if (machineFilter) base = base.where("machine_id", "in", inLine(machineFilter));
-            yield* keyset(base, "recorded_at", d, (r) => [
+            yield* keyset(base, "recorded_at", period.from, d, (r) => [
               r.id,
               names.tools.get(r.tool_id),
               r.machine_id ? names.machines.get(r.machine_id) : null,
@@ -303,7 +299,7 @@ export class AnalyticsExports {
       }
       case "failure-reports": {
         const base = insightsRepo(this.#db)
-          .failureReports(period, input)
+          .failureReports(period, input, { from: false })
           .select([
             "failure_reports.id as id",
             "failure_reports.occurred_at as occurred_at",
@@ -336,6 +332,7 @@ export class AnalyticsExports {
           pages: keyset(
             base,
             "occurred_at",
+            period.from,
             d,
             (r) => [
               r.id,
@@ -372,7 +369,6 @@ export class AnalyticsExports {
             "tool_id",
             "machine_id",
           ])
-          .where("created_at", ">=", from)
           .where("created_at", "<", to);
         if (input.tool_id) base = base.where("tool_id", "=", input.tool_id);
         if (input.machine_id) base = base.where("machine_id", "=", input.machine_id);
@@ -399,7 +395,7 @@ export class AnalyticsExports {
             col("tool"),
             col("machine"),
           ],
-          pages: keyset(base, "created_at", d, (r) => [
+          pages: keyset(base, "created_at", period.from, d, (r) => [
             r.id,
             r.title,
             r.kind,
@@ -434,7 +430,6 @@ export class AnalyticsExports {
             "signed_at",
             "observations",
           ])
-          .where("performed_at", ">=", from)
           .where("performed_at", "<", to);
         if (input.tool_id) base = base.where("tool_id", "=", input.tool_id);
         if (input.machine_id) base = base.where("machine_id", "=", input.machine_id);
@@ -456,7 +451,7 @@ export class AnalyticsExports {
             dt("signed_at"),
             col("observations"),
           ],
-          pages: keyset(base, "performed_at", d, (r) => [
+          pages: keyset(base, "performed_at", period.from, d, (r) => [
             r.id,
             r.performed_at,
             r.tool_id ? names.tools.get(r.tool_id) : null,
@@ -495,12 +490,16 @@ const KPI_COLUMNS = [
 
 /**
  * Reads a query in pages ordered by (time column, id), each page starting after the last row
- * of the one before: every page is an index range, whatever the offset.
+ * of the one before: every page is an index range, whatever the offset. `base` has no lower
+ * bound on the time column: this adds the one bound, `from` and then the last row's time.
+ * SQLite takes only one of two `>=` bounds on a column for the index range (the first), so
+ * with the period's start left in, every page would scan the range again from there.
  */
 async function* keyset<R extends { id: string }>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any table's select with an id and the time column
   base: SelectQueryBuilder<Database, any, R>,
   timeColumn: string,
+  from: string,
   d: ReturnType<typeof dialectSql>,
   toRow: (row: R) => Cell[],
   table?: string,
@@ -510,16 +509,19 @@ async function* keyset<R extends { id: string }>(
   let after: { time: string; id: string } | null = null;
   for (;;) {
     let q = base
+      .where(sql<boolean>`${t} >= ${d.timestamp(after ? after.time : from)}`)
       .orderBy(t as never)
       .orderBy(id as never)
       .limit(PAGE);
     if (after) {
       const { time, id: lastId } = after;
-      q = q.where(sql<boolean>`(${t} > ${d.timestamp(time)} or (${t} = ${d.timestamp(time)} and ${id} > ${lastId}))`);
+      q = q.where(sql<boolean>`(${t} > ${d.timestamp(time)} or ${id} > ${lastId})`);
     }
     const rows = await q.execute();
     if (rows.length === 0) return;
-    yield rows.map(toRow);
+    const page: Cell[][] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) page[i] = toRow(rows[i]);
+    yield page;
     if (rows.length < PAGE) return;
     const last = rows[rows.length - 1] as unknown as Record<string, string>;
     after = { time: last[timeColumn], id: last.id };

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from "kysely";
+import { sql, type Expression, type ExpressionBuilder } from "kysely";
 import type { Db } from "../../db/index.ts";
 import type { Database } from "../../db/schema.ts";
 import { dialectSql } from "../../db/sql.ts";
@@ -22,6 +22,11 @@ export function insightsRepo(db: Db) {
   const d = dialectSql(db.dialect);
   const k = db.kysely;
   const pg = db.dialect === "postgres";
+  /** A timestamp expression moved back by whole minutes, in the column's own format (an index bound). */
+  const minutesEarlier = (at: Expression<string>, minutes: number) =>
+    pg
+      ? sql<string>`(${at} - ${Math.ceil(minutes)} * interval '1 minute')`
+      : sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', ${at}, ${`-${Math.ceil(minutes)} minutes`})`;
   const dayOf = (column: string) =>
     pg
       ? sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD')`
@@ -45,11 +50,10 @@ export function insightsRepo(db: Db) {
     return eb.exists(q);
   }
 
-  function failureReports(period: Period, f: Filters) {
-    let q = k
-      .selectFrom("failure_reports")
-      .where("occurred_at", ">=", d.timestamp(period.from))
-      .where("occurred_at", "<", d.timestamp(period.to));
+  /** `from: false` leaves out the bound on the period's start (keyset pages add their own). */
+  function failureReports(period: Period, f: Filters, bounds: { from: boolean } = { from: true }) {
+    let q = k.selectFrom("failure_reports").where("occurred_at", "<", d.timestamp(period.to));
+    if (bounds.from) q = q.where("occurred_at", ">=", d.timestamp(period.from));
     if (f.failure_code_id) q = q.where("failure_code_id", "=", f.failure_code_id);
     if (f.tool_id) q = q.where("failure_reports.tool_id", "=", f.tool_id);
     if (f.machine_id) {
@@ -180,6 +184,61 @@ export function insightsRepo(db: Db) {
       return new Map(rows.map((r) => [r.tool_id, Number(r.shots)]));
     },
 
+    /**
+     * Per key, the shots of its tool on the days after `after_day` and before `beforeDay` (the
+     * days before a period, for plans counted in shots): one sum per plan, not years of days.
+     */
+    async shotsAfterDays(
+      items: readonly { key: string; tool_id: string; after_day: string }[],
+      beforeDay: string,
+    ): Promise<Map<string, number>> {
+      const sums = new Map<string, number>();
+      const wanted = items.filter((i) => i.after_day < beforeDay);
+      const rows = await Promise.all(
+        chunks(wanted, 300).map((part) =>
+          // A VALUES list is a table named column1… on both databases.
+          sql<{ key: string; shots: number | string | null }>`select a.column1 as key, sum(t.shots) as shots
+              from (values ${sql.join(part.map((i) => sql`(${i.key}, ${i.tool_id}, ${i.after_day})`))}) as a
+              join tool_shot_day_totals t on t.tool_id = a.column2 and t.day > a.column3 and t.day < ${beforeDay}
+              group by a.column1`.execute(k),
+        ),
+      );
+      for (const r of rows.flatMap((result) => result.rows)) sums.set(r.key, Number(r.shots ?? 0));
+      return sums;
+    },
+
+    /**
+     * Daily shots of some tools from a day on, per tool in day order: one row per tool, its days
+     * packed as `day:shots,…` (a year of days for hundreds of tools is a hundred thousand rows;
+     * their parsing, not the query, was most of a compliance call).
+     */
+    async dailyShotsByTool(toolIds: readonly string[], fromDay: string, toDay: string) {
+      const byTool = new Map<string, [string, number][]>();
+      if (toolIds.length === 0) return byTool;
+      const packed = pg
+        ? sql<string>`string_agg(day || ':' || cast(shots as text), ',')`
+        : sql<string>`group_concat(day || ':' || cast(shots as text), ',')`;
+      const rows = await Promise.all(
+        chunks(toolIds, 500).map((ids) =>
+          k
+            .selectFrom("tool_shot_day_totals")
+            .select(["tool_id", packed.as("days")])
+            .where("tool_id", "in", ids)
+            .where("day", ">=", fromDay)
+            .where("day", "<", toDay)
+            .groupBy("tool_id")
+            .execute(),
+        ),
+      );
+      for (const r of rows.flat()) {
+        const days = r.days.split(",").map((entry): [string, number] => [entry.slice(0, 10), Number(entry.slice(11))]);
+        // The aggregate's order is not promised on either database.
+        days.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+        byTool.set(r.tool_id, days);
+      }
+      return byTool;
+    },
+
     /** Daily shots of some tools from a day on (for plans counted in shots). */
     async dailyShots(toolIds: readonly string[], fromDay: string, toDay: string) {
       if (toolIds.length === 0) return [];
@@ -234,13 +293,10 @@ export function insightsRepo(db: Db) {
             .where("tm.mounted_at", "<", to)
             .where((eb) => eb.or([eb("tm.unmounted_at", "is", null), eb("tm.unmounted_at", ">", from)]))
             .where("dt.deleted_at", "is", null)
-            .where(
-              "dt.start_datetime",
-              ">=",
-              d.timestamp(new Date(Date.parse(period.from) - longestDowntimeMinutes * 60_000).toISOString()),
-            )
-            // A constant upper bound too, so the index range on (machine_id, start) stops at the period's end.
-            .where("dt.start_datetime", "<", to)
+            // The index range on (machine_id, start) of each mount: from the longest downtime before
+            // the mount's clipped start to its clipped end. Bounds of the period alone would read a
+            // year of the machine's downtimes for every two-week mount.
+            .where((eb) => eb("dt.start_datetime", ">=", minutesEarlier(ms, longestDowntimeMinutes + 1)))
             .where((eb) => eb("dt.start_datetime", "<", me))
             .where((eb) => eb(sql`coalesce(${sql.ref("dt.end_datetime")}, ${to})`, ">", ms))
             .groupBy("tm.tool_id")

@@ -229,7 +229,7 @@ export function analyticsRepo(db: Db) {
       .unionAll(startedBefore(scope, period, longestMinutes));
   }
 
-  /** The same condition as the partial index `downtimes_midnight_idx` (migration 0012), so the planner uses it. */
+  /** The same condition as the partial index `downtimes_midnight_cover_idx` (migration 0013), so the planner uses it. */
   const crossesMidnight =
     db.dialect === "postgres"
       ? sql<boolean>`date_trunc('day', start_datetime at time zone 'UTC') <> date_trunc('day', end_datetime at time zone 'UTC')`
@@ -246,29 +246,30 @@ export function analyticsRepo(db: Db) {
      * rows: every downtime overlapping the period.
      */
     async seriesSources(scope: Scope, period: Period): Promise<SeriesSources> {
-      const longest = await longestDowntimeMinutes();
       const interior = "machineId" in scope ? null : wholeDaysOf(period);
       const columns = ["start_datetime", "end_datetime", "duration_minutes", "category", "reason_id"] as const;
       if (!interior) {
+        const longest = await longestDowntimeMinutes();
         const all = await k
           .selectFrom(overlappingRows(scope, period, longest).as("o"))
           .select(columns)
           .execute();
         return { days: [], crossers: [], rows: all };
       }
-      let dayQuery = k
-        .selectFrom("downtime_day_totals")
-        .select([
-          "bucket",
-          "category",
-          "reason_key",
-          sql<number>`sum(minutes)`.as("minutes"),
-          sql<number>`sum(count)`.as("count"),
-        ])
-        .where("bucket", ">=", interior.from.slice(0, 10))
-        .where("bucket", "<", interior.to.slice(0, 10))
-        .groupBy(["bucket", "category", "reason_key"]);
-      if ("lineId" in scope) dayQuery = dayQuery.where("line_id", "=", scope.lineId);
+      // A line's days from 0006's day totals; the plant's from their sum over the lines (0013).
+      const dayQuery =
+        "lineId" in scope
+          ? k
+              .selectFrom("downtime_day_totals")
+              .select(["bucket", "category", "reason_key", "minutes", "count"])
+              .where("line_id", "=", scope.lineId)
+              .where("bucket", ">=", interior.from.slice(0, 10))
+              .where("bucket", "<", interior.to.slice(0, 10))
+          : k
+              .selectFrom("downtime_plant_day_totals")
+              .select(["bucket", "category", "reason_key", "minutes", "count"])
+              .where("bucket", ">=", interior.from.slice(0, 10))
+              .where("bucket", "<", interior.to.slice(0, 10));
       const [days, crossers, around] = await Promise.all([
         dayQuery.execute(),
         rows(scope)
@@ -277,10 +278,13 @@ export function analyticsRepo(db: Db) {
           .where("end_datetime", "is not", null)
           .where(crossesMidnight)
           .execute(),
-        k
-          .selectFrom(rowsBesideInterior(scope, period, interior, longest).as("o"))
-          .select(columns)
-          .execute(),
+        // Only these rows need the longest downtime: the days and crossers do not wait for it.
+        longestDowntimeMinutes().then((longest) =>
+          k
+            .selectFrom(rowsBesideInterior(scope, period, interior, longest).as("o"))
+            .select(columns)
+            .execute(),
+        ),
       ]);
       return {
         days: days

@@ -77,19 +77,56 @@ export function machineTimeIn(
   return { machines: count, minutes };
 }
 
+/**
+ * Small integer ids for (category, reason, started-inside) groups, shared by every bucket: a
+ * plant-year by day adds tens of thousands of rows, and a string key per add cost more than
+ * the rest of the series.
+ */
+class GroupIds {
+  readonly #ids = new Map<string, Map<string | null, number>>();
+  readonly groups: { category: string; reason_id: string | null }[] = [];
+  /** The id of the inside-started group; the other one is the id + 1. */
+  of(category: string, reason_id: string | null): number {
+    let byReason = this.#ids.get(category);
+    if (!byReason) this.#ids.set(category, (byReason = new Map()));
+    let id = byReason.get(reason_id);
+    if (id === undefined) {
+      id = this.groups.length * 2;
+      byReason.set(reason_id, id);
+      this.groups.push({ category, reason_id });
+    }
+    return id;
+  }
+}
+
 /** Adds to a bucket's totals, merging groups of the same category, reason and started-inside. */
 class BucketTotals {
-  readonly #groups = new Map<string, DowntimeTotals>();
+  readonly #ids: GroupIds;
+  readonly #minutes: number[] = [];
+  readonly #count: number[] = [];
+  /** Group ids in the order they were first added to (the order the totals are summed in). */
+  readonly #order: number[] = [];
+  constructor(ids: GroupIds) {
+    this.#ids = ids;
+  }
   add(category: string, reason_id: string | null, started_inside: boolean, minutes: number, count: number): void {
-    const key = `${category}\u0000${reason_id ?? ""}\u0000${started_inside}`;
-    const group = this.#groups.get(key);
-    if (group) {
-      group.minutes += minutes;
-      group.count += count;
-    } else this.#groups.set(key, { category, reason_id, started_inside, minutes, count });
+    const id = this.#ids.of(category, reason_id) + (started_inside ? 0 : 1);
+    if (this.#minutes[id] === undefined) {
+      this.#minutes[id] = minutes;
+      this.#count[id] = count;
+      this.#order.push(id);
+    } else {
+      this.#minutes[id] += minutes;
+      this.#count[id] += count;
+    }
   }
   list(): DowntimeTotals[] {
-    return [...this.#groups.values()];
+    return this.#order.map((id) => ({
+      ...this.#ids.groups[id >> 1],
+      started_inside: (id & 1) === 0,
+      minutes: this.#minutes[id],
+      count: this.#count[id],
+    }));
   }
 }
 
@@ -106,11 +143,15 @@ export function totalsPerBucket(
   buckets: readonly Bucket[],
   period: Period,
 ): DowntimeTotals[][] {
-  const out = buckets.map(() => new BucketTotals());
+  const ids = new GroupIds();
+  const out = buckets.map(() => new BucketTotals(ids));
   const bounds = { from: buckets.map((b) => Date.parse(b.from)), to: buckets.map((b) => Date.parse(b.to)) };
   const range = { from: Date.parse(period.from), to: Date.parse(period.to) };
+  // A day's rows are many (a row per category and reason): its bucket is found once.
+  const bucketOfDay = new Map<string, number>();
   for (const day of sources.days) {
-    const i = indexOf(bounds, Date.parse(`${day.day}T00:00:00.000Z`));
+    let i = bucketOfDay.get(day.day);
+    if (i === undefined) bucketOfDay.set(day.day, (i = indexOf(bounds, Date.parse(`${day.day}T00:00:00.000Z`))));
     if (i >= 0) out[i].add(day.category, day.reason_id, true, day.minutes, day.count);
   }
   for (const row of sources.crossers) {

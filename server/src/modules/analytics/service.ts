@@ -426,24 +426,41 @@ export class AnalyticsService {
       period,
     );
     const byPlan = new Map<string, Completion[]>();
-    for (const c of completions) byPlan.set(c.plan_id, [...(byPlan.get(c.plan_id) ?? []), c]);
-    // Daily shots of the tools of plans counted in shots, from the earliest cycle start on.
-    const shotPlans = plans.filter((p) => p.interval_shots !== null && p.tool_id !== null);
-    const anchors = shotPlans.map((p) => byPlan.get(p.id)?.find((c) => c.before)?.completed_at ?? p.created_at);
-    const fromDay = anchors.length ? anchors.sort()[0].slice(0, 10) : period.from.slice(0, 10);
-    const toDay = new Date(Date.parse(period.to) + DAY_MS).toISOString().slice(0, 10);
-    const daily = await this.#insights.dailyShots([...new Set(shotPlans.map((p) => p.tool_id!))], fromDay, toDay);
-    const shotsOf = new Map<string, Map<string, number>>();
-    for (const r of daily) {
-      const m = shotsOf.get(r.tool_id) ?? new Map<string, number>();
-      m.set(r.day, r.shots);
-      shotsOf.set(r.tool_id, m);
+    for (const c of completions) {
+      const list = byPlan.get(c.plan_id);
+      if (list) list.push(c);
+      else byPlan.set(c.plan_id, [c]);
     }
+    // Shots of plans counted in shots: the days before the period summed in the database, one
+    // figure per plan from its first cycle's start (a plan never done counts from its creation,
+    // years back), and the days from the eve of the period on one by one.
+    const shotPlans = plans.filter((p) => p.interval_shots !== null && p.tool_id !== null);
+    const detailFrom = new Date(Math.floor(Date.parse(period.from) / DAY_MS) * DAY_MS - DAY_MS)
+      .toISOString()
+      .slice(0, 10);
+    const toDay = new Date(Date.parse(period.to) + DAY_MS).toISOString().slice(0, 10);
+    const firstCycleDay = (p: (typeof plans)[number]) =>
+      new Date(byPlan.get(p.id)?.find((c) => c.before)?.completed_at ?? p.created_at).toISOString().slice(0, 10);
+    const [before, shotsOf] = await Promise.all([
+      this.#insights.shotsAfterDays(
+        shotPlans.map((p) => ({ key: p.id, tool_id: p.tool_id!, after_day: firstCycleDay(p) })),
+        detailFrom,
+      ),
+      this.#insights.dailyShotsByTool([...new Set(shotPlans.map((p) => p.tool_id!))], detailFrom, toDay),
+    ]);
+    const prior = dayBefore(detailFrom);
+    const shotsOfPlan = (p: (typeof plans)[number]): [string, number][] | undefined => {
+      if (!p.tool_id) return undefined;
+      const days = shotsOf.get(p.tool_id) ?? [];
+      const sum = before.get(p.id);
+      // The days before the eve as one day, the one before it: its end is still before the period.
+      return sum ? [[prior, sum], ...days] : days;
+    };
     const items = plans.map((p) => ({
       ...planCompliance(
         { ...p, created_at: new Date(p.created_at).toISOString() },
         byPlan.get(p.id) ?? [],
-        p.tool_id ? shotsOf.get(p.tool_id) : undefined,
+        shotsOfPlan(p),
         period,
       ),
       name: p.name,
@@ -540,6 +557,10 @@ export class AnalyticsService {
     const rows = await downtimeReasonsRepo.all(this.#db.kysely);
     return new Map(rows.map((r) => [r.id, r]));
   }
+}
+
+function dayBefore(day: string): string {
+  return new Date(Date.parse(day) - DAY_MS).toISOString().slice(0, 10);
 }
 
 export function scopeAndPeriod(input: { machine_id?: string; line_id?: string; from?: string; to?: string }): {
