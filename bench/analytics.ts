@@ -27,6 +27,8 @@ import {
   DEFAULT_PLANT,
   dropPlant,
   generatePlant,
+  plantOptionsFromArgs,
+  PLANT_ARGS,
   seededRandom,
   type PlantOptions,
   type PlantSummary,
@@ -60,12 +62,7 @@ const { values } = parseArgs({
     small: { type: "boolean" },
     postgres: { type: "boolean" },
     "no-write": { type: "boolean" },
-    seed: { type: "string" },
-    lines: { type: "string" },
-    machines: { type: "string" },
-    downtimes: { type: "string" },
-    repairs: { type: "string" },
-    years: { type: "string" },
+    ...PLANT_ARGS,
     shots: { type: "string" },
     failures: { type: "string" },
     actions: { type: "string" },
@@ -77,14 +74,9 @@ const { values } = parseArgs({
 const small = values.small === true;
 const num = (key: keyof typeof values, full: number, little: number) =>
   typeof values[key] === "string" ? Number(values[key]) : small ? little : full;
-const plantOptions: PlantOptions = {
-  seed: num("seed", DEFAULT_PLANT.seed, 1),
-  lines: num("lines", DEFAULT_PLANT.lines, 4),
-  machines: num("machines", DEFAULT_PLANT.machines, 40),
-  downtimes: num("downtimes", DEFAULT_PLANT.downtimes, 30_000),
-  repairs: num("repairs", DEFAULT_PLANT.repairs, 5_000),
-  years: num("years", DEFAULT_PLANT.years, 2),
-};
+/** `--small`: a plant a busy laptop generates in a minute. */
+const SMALL_PLANT: PlantOptions = { seed: 1, lines: 4, machines: 40, downtimes: 30_000, repairs: 5_000, years: 2 };
+const plantOptions = plantOptionsFromArgs(values, small ? SMALL_PLANT : DEFAULT_PLANT);
 const sizes: Sizes = {
   shots: num("shots", 10_000_000, 300_000),
   failures: num("failures", 100_000, 3_000),

@@ -41,6 +41,32 @@ export const DEFAULT_PLANT: PlantOptions = {
   years: 5,
 };
 
+/** Command-line options (node:util parseArgs) for the plant's size, shared by the benches that generate one. */
+export const PLANT_ARGS = {
+  seed: { type: "string" },
+  lines: { type: "string" },
+  machines: { type: "string" },
+  downtimes: { type: "string" },
+  repairs: { type: "string" },
+  years: { type: "string" },
+} as const;
+
+/** The plant those options ask for; `fallback` gives each size not given (the bench's own default). */
+export function plantOptionsFromArgs(
+  values: Record<string, string | boolean | undefined>,
+  fallback: PlantOptions = DEFAULT_PLANT,
+): PlantOptions {
+  const num = (key: keyof typeof PLANT_ARGS) => (typeof values[key] === "string" ? Number(values[key]) : fallback[key]);
+  return {
+    seed: num("seed"),
+    lines: num("lines"),
+    machines: num("machines"),
+    downtimes: num("downtimes"),
+    repairs: num("repairs"),
+    years: num("years"),
+  };
+}
+
 export type PlantTarget =
   { kind: "sqlite"; dataDir: string; analyze?: boolean } | { kind: "postgres"; url: string; schema: string };
 

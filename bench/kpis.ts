@@ -20,9 +20,10 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import {
-  DEFAULT_PLANT,
   dropPlant,
   generatePlant,
+  PLANT_ARGS,
+  plantOptionsFromArgs,
   seededRandom,
   sqliteFile,
   type PlantOptions,
@@ -398,14 +399,7 @@ export async function benchKpis(
 export function kpiOptionsFromArgs(values: Record<string, string | boolean | undefined>): KpiBenchOptions {
   const num = (key: string, fallback: number) => (typeof values[key] === "string" ? Number(values[key]) : fallback);
   return {
-    plant: {
-      seed: num("seed", DEFAULT_PLANT.seed),
-      lines: num("lines", DEFAULT_PLANT.lines),
-      machines: num("machines", DEFAULT_PLANT.machines),
-      downtimes: num("downtimes", DEFAULT_PLANT.downtimes),
-      repairs: num("repairs", DEFAULT_PLANT.repairs),
-      years: num("years", DEFAULT_PLANT.years),
-    },
+    plant: plantOptionsFromArgs(values),
     postgres: values.postgres === true,
     requests: num("requests", 200),
     warmup: num("warmup", 5),
@@ -422,12 +416,7 @@ export const KPI_ARGS = {
   concurrency: { type: "string" },
   "max-seconds": { type: "string" },
   fresh: { type: "boolean" },
-  seed: { type: "string" },
-  lines: { type: "string" },
-  machines: { type: "string" },
-  downtimes: { type: "string" },
-  repairs: { type: "string" },
-  years: { type: "string" },
+  ...PLANT_ARGS,
 } as const;
 
 if (import.meta.main) {
