@@ -1,5 +1,7 @@
+import type { InfiniteData, UseInfiniteQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { ErrorNotice, Loading } from "./Feedback";
+import { LoadMore } from "./Page";
 
 /** What QueryState needs of a react-query result (plain and infinite queries alike). */
 export interface QueryLike<T> {
@@ -29,4 +31,36 @@ export function QueryState<T>({ query, isEmpty, empty, children }: Props<T>) {
   }
   if (isEmpty?.(query.data)) return <>{empty ?? null}</>;
   return <>{children(query.data)}</>;
+}
+
+/**
+ * QueryState for a list read page by page (useInfiniteQuery of `{items}` pages): the items of
+ * every page loaded so far, "nothing here" in words when there are none, and "Load more" while
+ * the server has more.
+ */
+export function PagedQueryState<T>({
+  query,
+  empty,
+  children,
+}: {
+  query: UseInfiniteQueryResult<InfiniteData<{ items: T[] }>>;
+  empty: ReactNode;
+  children: (items: T[]) => ReactNode;
+}) {
+  return (
+    <>
+      <QueryState
+        query={{ ...query, data: query.data?.pages.flatMap((p) => p.items) }}
+        isEmpty={(items) => items.length === 0}
+        empty={empty}
+      >
+        {children}
+      </QueryState>
+      <LoadMore
+        hasMore={query.hasNextPage}
+        loading={query.isFetchingNextPage}
+        onClick={() => void query.fetchNextPage()}
+      />
+    </>
+  );
 }

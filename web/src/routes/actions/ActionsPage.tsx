@@ -4,8 +4,8 @@ import { Link, useSearchParams } from "react-router";
 import { fetchActions, type ActionFilter, type ActionStatus } from "../../api/failures";
 import { keys } from "../../api/keys";
 import { useAbilities } from "../../auth/user";
-import { ButtonLink, LoadMore } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
+import { ButtonLink } from "../../components/Page";
+import { PagedQueryState, QueryState } from "../../components/QueryState";
 import { ActionCard } from "./ActionCard";
 
 type View = "mine" | "overdue" | "outstanding" | "board";
@@ -90,9 +90,8 @@ function ActionList({ filter }: { filter: ActionFilter }) {
   });
   return (
     <>
-      <QueryState
-        query={{ ...query, data: query.data?.pages.flatMap((p) => p.items) }}
-        isEmpty={(items) => items.length === 0}
+      <PagedQueryState
+        query={query}
         empty={
           <p className="text-lg">
             {filter.mine ? t("actions.noneMine") : filter.status ? t("actions.emptyColumn") : t("actions.noneOverdue")}
@@ -108,12 +107,7 @@ function ActionList({ filter }: { filter: ActionFilter }) {
             ))}
           </ul>
         )}
-      </QueryState>
-      <LoadMore
-        hasMore={query.hasNextPage}
-        loading={query.isFetchingNextPage}
-        onClick={() => void query.fetchNextPage()}
-      />
+      </PagedQueryState>
     </>
   );
 }

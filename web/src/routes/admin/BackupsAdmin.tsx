@@ -6,8 +6,7 @@ import { keys } from "../../api/keys";
 import { useAbilities } from "../../auth/user";
 import { Badge } from "../../components/Badge";
 import { Button } from "../../components/Button";
-import { LoadMore } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
+import { PagedQueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 import { Refused } from "./AdminRoutes";
 
@@ -53,11 +52,7 @@ export function BackupsAdmin() {
         </p>
       )}
       <div className="mt-4">
-        <QueryState
-          query={{ ...query, data: query.data?.pages.flatMap((p) => p.items) }}
-          isEmpty={(items) => items.length === 0}
-          empty={<p>{t("backups.none")}</p>}
-        >
+        <PagedQueryState query={query} empty={<p>{t("backups.none")}</p>}>
           {(items) => (
             <ul className="grid gap-2">
               {items.map((b) => (
@@ -65,12 +60,7 @@ export function BackupsAdmin() {
               ))}
             </ul>
           )}
-        </QueryState>
-        <LoadMore
-          hasMore={query.hasNextPage}
-          loading={query.isFetchingNextPage}
-          onClick={() => void query.fetchNextPage()}
-        />
+        </PagedQueryState>
       </div>
     </>
   );

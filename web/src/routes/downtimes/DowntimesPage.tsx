@@ -3,8 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { keys } from "../../api/keys";
 import { fetchDowntimes, type DowntimeFilter } from "../../api/plant";
-import { LoadMore } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
+import { PagedQueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 import { useReasonName } from "../../i18n/reasons";
 
@@ -48,11 +47,7 @@ export function DowntimesPage() {
         </p>
       )}
       <div className="mt-4">
-        <QueryState
-          query={{ ...query, data: query.data?.pages.flatMap((p) => p.items) }}
-          isEmpty={(items) => items.length === 0}
-          empty={<p className="text-lg">{t("downtimes.none")}</p>}
-        >
+        <PagedQueryState query={query} empty={<p className="text-lg">{t("downtimes.none")}</p>}>
           {(items) => (
             <ul className="grid gap-2">
               {items.map((d) => (
@@ -76,12 +71,7 @@ export function DowntimesPage() {
               ))}
             </ul>
           )}
-        </QueryState>
-        <LoadMore
-          hasMore={query.hasNextPage}
-          loading={query.isFetchingNextPage}
-          onClick={() => void query.fetchNextPage()}
-        />
+        </PagedQueryState>
       </div>
     </>
   );

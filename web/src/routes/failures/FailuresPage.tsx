@@ -12,8 +12,8 @@ import { keys } from "../../api/keys";
 import { useAbilities } from "../../auth/user";
 import { FailureStatusBadge, SeverityBadge } from "../../components/Badge";
 import { SelectField } from "../../components/form/Field";
-import { ButtonLink, LoadMore } from "../../components/Page";
-import { QueryState } from "../../components/QueryState";
+import { ButtonLink } from "../../components/Page";
+import { PagedQueryState } from "../../components/QueryState";
 import { useFormat } from "../../i18n/format";
 
 /** The narrowing an analytics drill-down adds to the address (`?code=…&machine=…&from=…&to=…`). */
@@ -103,11 +103,7 @@ export function FailuresPage() {
         </p>
       )}
       <div className="mt-4">
-        <QueryState
-          query={{ ...query, data: query.data?.pages.flatMap((p) => p.items) }}
-          isEmpty={(items) => items.length === 0}
-          empty={<p className="text-lg">{t("failures.none")}</p>}
-        >
+        <PagedQueryState query={query} empty={<p className="text-lg">{t("failures.none")}</p>}>
           {(items) => (
             <ul className="grid gap-2">
               {items.map((f) => (
@@ -115,12 +111,7 @@ export function FailuresPage() {
               ))}
             </ul>
           )}
-        </QueryState>
-        <LoadMore
-          hasMore={query.hasNextPage}
-          loading={query.isFetchingNextPage}
-          onClick={() => void query.fetchNextPage()}
-        />
+        </PagedQueryState>
       </div>
     </>
   );
