@@ -62,8 +62,14 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
   raw.pragma("analysis_limit = 1000");
   raw.pragma("optimize = 0x10002");
 
-  // better-sqlite3 cannot bind booleans; SQLite stores them as 0/1 anyway.
-  const bind = (params: ReadonlyArray<unknown>) => params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  // better-sqlite3 cannot bind booleans; SQLite stores them as 0/1 anyway. Most statements have
+  // none: those keep their array (no copy per row on the ingest's hot path).
+  const bind = (params: ReadonlyArray<unknown>): unknown[] => {
+    for (let i = 0; i < params.length; i++) {
+      if (typeof params[i] === "boolean") return params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+    }
+    return params as unknown[]; // better-sqlite3 only reads it
+  };
   // Kysely asks for a statement per query; preparing costs more than running a small one.
   const statements = new Map<string, ReturnType<typeof raw.prepare>>();
   const prepared = (query: string) => {

@@ -13,6 +13,10 @@ const INSERT_PLAIN =
   "insert into shot_entries (id, tool_id, machine_id, delta, total, counter_reset, source, recorded_at, external_id, " +
   "created_by, request_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where external_id is not null do nothing`;
+/** The keys of a JSON array that are stored for a source (each an equality probe of the key's unique index). */
+const EXISTING_KEYS =
+  "select keys.value as key from json_each(?) as keys where exists " +
+  "(select 1 from shot_entries where source = ? and external_id = keys.value)";
 
 /**
  * Adds accepted entries to the per-tool daily totals (migration 0012) in the same transaction,
@@ -21,7 +25,7 @@ const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where ex
 async function addToDayTotals(db: Queryable, rows: Insertable<ShotEntriesTable>[]): Promise<void> {
   const sums = new Map<string, { tool_id: string; day: string; shots: number; entries: number }>();
   for (const row of rows) {
-    const day = new Date(row.recorded_at).toISOString().slice(0, 10);
+    const day = utcDay(row.recorded_at);
     const key = `${row.tool_id}|${day}`;
     const sum = sums.get(key);
     if (sum) {
@@ -43,6 +47,11 @@ async function addToDayTotals(db: Queryable, rows: Insertable<ShotEntriesTable>[
       )
       .execute();
   }
+}
+
+/** The UTC day of a timestamp; the entries' own are normalised ISO text already (no Date per entry). */
+function utcDay(at: string): string {
+  return at.length === 24 && at.endsWith("Z") ? at.slice(0, 10) : new Date(at).toISOString().slice(0, 10);
 }
 
 /** Multi-row inserts (PostgreSQL, or SQLite without prepared statements); adds the stored ids to `inserted`. */
@@ -105,8 +114,19 @@ export const shotsRepo = {
   },
 
   /** Which of these idempotency keys of one source are stored already. */
-  async existingExternalIds(db: Queryable, source: string, externalIds: string[]): Promise<Set<string>> {
+  async existingExternalIds(
+    db: Queryable,
+    source: string,
+    externalIds: string[],
+    /** On SQLite, inside a transaction: one prepared statement for the whole list (as JSON), nothing to compile. */
+    sqlite?: SqliteStatements,
+  ): Promise<Set<string>> {
     const found = new Set<string>();
+    if (sqlite) {
+      const rows = sqlite.all(EXISTING_KEYS, [JSON.stringify(externalIds), source]) as { key: string }[];
+      for (const row of rows) found.add(row.key);
+      return found;
+    }
     for (let i = 0; i < externalIds.length; i += LOOKUP_CHUNK) {
       const rows = await db
         .selectFrom("shot_entries")

@@ -7,7 +7,7 @@ import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.
 import { toBool, type ShotEntriesTable } from "../../db/schema.ts";
 import { AppError, conflict, fromZodError, notFound, type ErrorDetail } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { dateTimeInput, idInput, parseInput, isInFuture } from "../../validate.ts";
+import { dateTimeInput, idInput, parseInput, isInFuture, quickDateTime } from "../../validate.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { toolMountsRepo, toolsRepo, type ToolRow } from "../tools/repo.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -83,6 +83,59 @@ export const listShotsSchema = z.strictObject({
 });
 
 export type ShotInput = z.output<typeof batchEntrySchema>;
+
+const ENTRY_KEYS = new Set(["tool_id", "machine_id", "count", "total", "source", "recorded_at", "external_id"]);
+const SOURCE_NAMES = new Set<string>(SHOT_SOURCES);
+
+const whole = (v: unknown, min: number, max: number): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+/** A string the schema's `.trim().min(1).max(max)` keeps as it is. */
+const plainText = (v: unknown, max: number): v is string =>
+  typeof v === "string" && v.length >= 1 && v.length <= max && v.trim() === v;
+
+/**
+ * The common, valid batch entry without the schema machinery (a batch holds up to 10,000 and a
+ * feed sends thousands a second). It accepts only what `batchEntrySchema` accepts, normalised
+ * alike (absent fields are undefined), and returns undefined for anything else: that goes
+ * through the schema, which words the errors.
+ */
+function quickEntry(raw: unknown): ShotInput | undefined {
+  if (typeof raw !== "object" || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return undefined;
+  const e = raw as Record<string, unknown>;
+  for (const key in e) if (!ENTRY_KEYS.has(key)) return undefined;
+  const { tool_id, machine_id, count, total, source, recorded_at, external_id } = e;
+  if (tool_id === undefined ? !plainText(machine_id, 64) : machine_id !== undefined || !plainText(tool_id, 64)) {
+    return undefined;
+  }
+  if (count === undefined ? !whole(total, 0, MAX_SHOTS) : total !== undefined || !whole(count, 1, MAX_SHOTS)) {
+    return undefined;
+  }
+  if (source !== undefined && !(typeof source === "string" && SOURCE_NAMES.has(source))) return undefined;
+  if (external_id !== undefined && !plainText(external_id, 200)) return undefined;
+  let recordedAt: string | undefined;
+  if (recorded_at !== undefined) {
+    recordedAt = quickDateTime(recorded_at);
+    if (recordedAt === undefined) return undefined;
+  }
+  return {
+    tool_id,
+    machine_id,
+    count,
+    total,
+    source: (source ?? "manual") as ShotSource,
+    recorded_at: recordedAt,
+    external_id,
+  } as ShotInput;
+}
+
+/**
+ * One entry of a batch or feed: the quick check for the common shape, the schema for the rest
+ * (`quick` false: the schema alone, to compare the two in tests).
+ */
+export function parseBatchEntry(raw: unknown, quick = true): z.ZodSafeParseResult<ShotInput> {
+  const data = quick ? quickEntry(raw) : undefined;
+  return data ? { success: true, data } : batchEntrySchema.safeParse(raw);
+}
 
 /** Who an entry is stored for: kept on the entry (shot entries are their own audit trail). */
 interface Origin {
@@ -223,7 +276,7 @@ export class ShotService {
     const valid: ShotInput[] = [];
     const validIndex: number[] = [];
     raw.forEach((entry, index) => {
-      const parsed = batchEntrySchema.safeParse(entry);
+      const parsed = parseBatchEntry(entry);
       if (parsed.success) {
         valid.push(parsed.data);
         validIndex.push(index);
@@ -231,8 +284,13 @@ export class ShotService {
         results[index] = { index, status: "rejected", error: errorBody(fromZodError(parsed.error).details) };
       }
     });
-    const place = (outcomes: ShotResult[]) =>
-      outcomes.forEach((outcome, i) => (results[validIndex[i]] = { ...outcome, index: validIndex[i] }));
+    // The outcomes are the ingest's own objects: given their index in `raw` in place, not copied.
+    const place = (outcomes: ShotResult[]) => {
+      for (let i = 0; i < outcomes.length; i++) {
+        outcomes[i].index = validIndex[i];
+        results[validIndex[i]] = outcomes[i];
+      }
+    };
     const origin = { actorId, requestId: ctx.requestId };
     const { results: outcomes } = await this.#ingest(
       valid,
@@ -348,7 +406,7 @@ export class ShotService {
       // In id order, like the locks: two transactions adding to the same tools never wait on each other crosswise.
       for (const [toolId, delta] of [...increments].sort(([a], [b]) => (a < b ? -1 : 1))) {
         if (delta === 0) continue;
-        await toolsRepo.addShots(trx, toolId, delta, now);
+        await toolsRepo.addShots(trx, toolId, delta, now, this.#db.sqlite);
         counted.add(toolId);
       }
       for (const [key, { value, at }] of counterWrites) await shotCountersRepo.upsert(trx, key, value, at, now);
@@ -458,7 +516,9 @@ export class ShotService {
     });
     const seen = new Set<string>();
     for (const [source, ids] of bySource) {
-      for (const id of await shotsRepo.existingExternalIds(trx, source, ids)) seen.add(`${source}\u0000${id}`);
+      for (const id of await shotsRepo.existingExternalIds(trx, source, ids, this.#db.sqlite)) {
+        seen.add(`${source}\u0000${id}`);
+      }
     }
     entries.forEach((e, i) => {
       if (!e.external_id || results[i].status === "rejected") return;

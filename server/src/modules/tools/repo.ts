@@ -1,10 +1,12 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
-import { lockRow, type Queryable } from "../../db/index.ts";
+import { lockRow, type Queryable, type SqliteStatements } from "../../db/index.ts";
 import type { ToolMountsTable, ToolsTable } from "../../db/schema.ts";
 import { containsIgnoringCase } from "../../db/sql.ts";
 import { afterKey } from "../../db/pagination.ts";
 
 export type ToolRow = Selectable<ToolsTable>;
+
+const ADD_SHOTS = "update tools set lifetime_shots = lifetime_shots + ?, updated_at = ? where id = ?";
 export type ToolMountRow = Selectable<ToolMountsTable>;
 
 export interface ToolFilter {
@@ -55,7 +57,18 @@ export const toolsRepo = {
   },
 
   /** Adds accepted shots atomically: concurrent writers never lose an increment. */
-  async addShots(db: Queryable, id: string, delta: number, now: string): Promise<void> {
+  async addShots(
+    db: Queryable,
+    id: string,
+    delta: number,
+    now: string,
+    /** On SQLite, inside a transaction: the prepared statement (a batch adds to every tool it names). */
+    sqlite?: SqliteStatements,
+  ): Promise<void> {
+    if (sqlite) {
+      sqlite.run(ADD_SHOTS, [delta, now, id]);
+      return;
+    }
     await db
       .updateTable("tools")
       .set((eb) => ({ lifetime_shots: eb("lifetime_shots", "+", delta), updated_at: now }))
