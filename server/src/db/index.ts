@@ -207,6 +207,28 @@ export async function lockRow(
   return Number(result.numAffectedRows ?? 0) > 0;
 }
 
+/**
+ * `lockRow` for several rows of one table. PostgreSQL: one by one in id order, so two
+ * transactions locking overlapping sets never wait on each other crosswise. SQLite, whose one
+ * writer serialises transactions anyway: one prepared statement for all of them (a machine feed's
+ * batch names dozens of machines).
+ */
+export async function lockRows(
+  db: Queryable,
+  table: "machines" | "tools",
+  ids: readonly string[],
+  sqlite?: SqliteStatements,
+): Promise<void> {
+  if (ids.length === 0) return;
+  if (sqlite) {
+    sqlite.run(`update ${table} set updated_at = updated_at where id in (select value from json_each(?))`, [
+      JSON.stringify(ids),
+    ]);
+    return;
+  }
+  for (const id of [...ids].sort()) await lockRow(db, table, id);
+}
+
 export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db.kysely);
 }

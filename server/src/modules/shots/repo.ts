@@ -13,6 +13,9 @@ const INSERT_PLAIN =
   "insert into shot_entries (id, tool_id, machine_id, delta, total, counter_reset, source, recorded_at, external_id, " +
   "created_by, request_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where external_id is not null do nothing`;
+const UPSERT_COUNTER =
+  "insert into shot_counters (key, last_value, last_recorded_at, updated_at) values (?, ?, ?, ?) on conflict (key) " +
+  "do update set last_value = excluded.last_value, last_recorded_at = excluded.last_recorded_at, updated_at = excluded.updated_at";
 /** The keys of a JSON array that are stored for a source (each an equality probe of the key's unique index). */
 const EXISTING_KEYS =
   "select keys.value as key from json_each(?) as keys where exists " +
@@ -191,7 +194,19 @@ export const shotCountersRepo = {
     return found;
   },
 
-  async upsert(db: Queryable, key: string, value: number, recordedAt: string, now: string): Promise<void> {
+  async upsert(
+    db: Queryable,
+    key: string,
+    value: number,
+    recordedAt: string,
+    now: string,
+    /** On SQLite, inside a transaction: the prepared statement (a feed's batch moves dozens of counters). */
+    sqlite?: SqliteStatements,
+  ): Promise<void> {
+    if (sqlite) {
+      sqlite.run(UPSERT_COUNTER, [key, value, recordedAt, now]);
+      return;
+    }
     await db
       .insertInto("shot_counters")
       .values({ key, last_value: value, last_recorded_at: recordedAt, updated_at: now })

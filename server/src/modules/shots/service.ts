@@ -2,7 +2,7 @@ import type { Insertable } from "kysely";
 import { Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { authorize, type RequestContext } from "../../access/context.ts";
-import { transaction, type Db, type Tx } from "../../db/index.ts";
+import { lockRows, transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool, type ShotEntriesTable } from "../../db/schema.ts";
 import { AppError, conflict, fromZodError, notFound, type ErrorDetail } from "../../errors.ts";
@@ -409,7 +409,8 @@ export class ShotService {
         await toolsRepo.addShots(trx, toolId, delta, now, this.#db.sqlite);
         counted.add(toolId);
       }
-      for (const [key, { value, at }] of counterWrites) await shotCountersRepo.upsert(trx, key, value, at, now);
+      for (const [key, { value, at }] of counterWrites)
+        await shotCountersRepo.upsert(trx, key, value, at, now, this.#db.sqlite);
       if (within) await within(trx, results);
       return { results, rows: rows.filter((row) => inserted.has(row.id)) };
     });
@@ -430,14 +431,12 @@ export class ShotService {
       if (e.tool_id) toolIds.add(e.tool_id);
       if (e.machine_id) machineIds.add(e.machine_id);
     });
-    const lockTools = [
-      ...new Set(entries.filter((e) => e.total !== undefined && e.tool_id).map((e) => e.tool_id!)),
-    ].sort();
-    for (const id of lockTools) await toolsRepo.lockById(trx, id);
-    const lockMachines = [
-      ...new Set(entries.filter((e) => e.total !== undefined && e.machine_id).map((e) => e.machine_id!)),
-    ].sort();
-    for (const id of lockMachines) await machinesRepo.lockById(trx, id);
+    const lockTools = new Set(entries.filter((e) => e.total !== undefined && e.tool_id).map((e) => e.tool_id!));
+    await lockRows(trx, "tools", [...lockTools], this.#db.sqlite);
+    const lockMachines = new Set(
+      entries.filter((e) => e.total !== undefined && e.machine_id).map((e) => e.machine_id!),
+    );
+    await lockRows(trx, "machines", [...lockMachines], this.#db.sqlite);
     const mountedNow = machineIds.size ? await toolsRepo.findMountedOn(trx, [...machineIds]) : [];
     const named = toolIds.size ? await toolsRepo.findByIds(trx, [...toolIds]) : [];
     return new Map([...named, ...mountedNow].map((t) => [t.id, t]));
@@ -452,9 +451,18 @@ export class ShotService {
     now: string,
   ): Promise<Map<number, string>> {
     const toolOf = new Map<number, string>();
-    const machines = new Map<string, boolean>();
-    const openMounts = new Map<string, { tool_id: string; mounted_at: string } | undefined>();
     const mountedNow = new Map([...tools.values()].filter((t) => t.machine_id).map((t) => [t.machine_id!, t.id]));
+    // The machines named, and the latest mount of those with a reading from before now: one query
+    // each for the batch (machine feeds send many readings of dozens of machines a batch).
+    const named = new Set<string>();
+    const earlier = new Set<string>();
+    entries.forEach((e, i) => {
+      if (results[i].status === "rejected" || !e.machine_id) return;
+      named.add(e.machine_id);
+      if ((e.recorded_at ?? now) < now) earlier.add(e.machine_id);
+    });
+    const machines = new Set(named.size ? (await machinesRepo.findByIds(trx, [...named])).map((m) => m.id) : []);
+    const latestMounts = earlier.size ? await toolMountsRepo.latestOnMachines(trx, [...earlier]) : new Map();
     for (const [i, e] of entries.entries()) {
       if (results[i].status === "rejected") continue;
       if (e.tool_id) {
@@ -462,9 +470,7 @@ export class ShotService {
         continue;
       }
       const machineId = e.machine_id!;
-      if (!machines.has(machineId))
-        machines.set(machineId, (await machinesRepo.findById(trx, machineId)) !== undefined);
-      if (!machines.get(machineId)) {
+      if (!machines.has(machineId)) {
         results[i] = {
           index: i,
           status: "rejected",
@@ -476,13 +482,9 @@ export class ShotService {
       let toolId: string | undefined;
       if (at >= now) toolId = mountedNow.get(machineId);
       else {
-        // A reading since the machine's open mount began belongs to that tool: one query per
-        // machine instead of one per reading (machine feeds send many readings a batch).
-        if (!openMounts.has(machineId)) {
-          const [last] = await toolMountsRepo.list(trx, { machineId }, 1);
-          openMounts.set(machineId, last && last.unmounted_at === null ? last : undefined);
-        }
-        const open = openMounts.get(machineId);
+        // A reading since the machine's open mount began belongs to that tool, without a query per reading.
+        const last = latestMounts.get(machineId);
+        const open = last && last.unmounted_at === null ? last : undefined;
         toolId =
           open && at >= open.mounted_at ? open.tool_id : await toolMountsRepo.toolOnMachineAt(trx, machineId, at);
       }
