@@ -71,7 +71,15 @@ const PLAIN_DATE_TIME =
  * anything else (which then goes through the schema, so the errors are the schema's).
  */
 export function quickDateTime(value: unknown): string | undefined {
-  if (typeof value !== "string" || !PLAIN_DATE_TIME.test(value)) return undefined;
+  if (typeof value !== "string") return undefined;
+  if (value.length === 24 && value.endsWith("Z")) {
+    // Already normalised (e.g. by a feed's decoder): a real date gives itself back.
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms) && new Date(ms).toISOString() === value) {
+      return value >= "2000-01-01" && value < "2100-01-01" ? value : undefined;
+    }
+  }
+  if (!PLAIN_DATE_TIME.test(value)) return undefined;
   // Date.parse rolls 2026-02-30 over to March; the schema refuses it.
   const year = Number(value.slice(0, 4));
   const month = Number(value.slice(5, 7));
