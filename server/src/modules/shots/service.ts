@@ -512,21 +512,20 @@ export class ShotService {
     const bySource = new Map<string, string[]>();
     entries.forEach((e, i) => {
       if (!e.external_id || results[i].status === "rejected") return;
-      const list = bySource.get(e.source) ?? [];
-      list.push(e.external_id);
-      bySource.set(e.source, list);
+      const list = bySource.get(e.source);
+      if (list) list.push(e.external_id);
+      else bySource.set(e.source, [e.external_id]);
     });
-    const seen = new Set<string>();
+    // Per source, the keys stored already and then those met earlier in the batch.
+    const seen = new Map<string, Set<string>>();
     for (const [source, ids] of bySource) {
-      for (const id of await shotsRepo.existingExternalIds(trx, source, ids, this.#db.sqlite)) {
-        seen.add(`${source}\u0000${id}`);
-      }
+      seen.set(source, await shotsRepo.existingExternalIds(trx, source, ids, this.#db.sqlite));
     }
     entries.forEach((e, i) => {
       if (!e.external_id || results[i].status === "rejected") return;
-      const key = `${e.source}\u0000${e.external_id}`;
-      if (seen.has(key)) results[i] = { index: i, status: "duplicate" };
-      seen.add(key);
+      const keys = seen.get(e.source)!;
+      if (keys.has(e.external_id)) results[i] = { index: i, status: "duplicate" };
+      keys.add(e.external_id);
     });
   }
 }
