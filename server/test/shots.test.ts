@@ -313,6 +313,54 @@ forEachBackend("shots", (backend) => {
     assert.equal(await lifetime(tool), 125);
   });
 
+  test("batch: earlier machine readings count for the tool mounted then, over several machines' mount histories", async () => {
+    const { machines } = await createLineWithMachines(t, 3);
+    const [a, b, c] = [await newTool(), await newTool(), await newTool()];
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const at = async () => {
+      const now = new Date().toISOString();
+      await pause();
+      return now;
+    };
+    const beforeAll = await at();
+    // Machine 0: a, then b (open). Machine 1: c, unmounted (no open mount). Machine 2: never a tool.
+    await admin.post(`/api/v1/tools/${a}/mount`, { machine_id: machines[0].id });
+    await admin.post(`/api/v1/tools/${c}/mount`, { machine_id: machines[1].id });
+    const duringFirst = await at();
+    await admin.post(`/api/v1/tools/${a}/unmount`, {});
+    await admin.post(`/api/v1/tools/${c}/unmount`, {});
+    const between = await at();
+    await admin.post(`/api/v1/tools/${b}/mount`, { machine_id: machines[0].id });
+    const duringSecond = await at();
+    const res = await operator.post("/api/v1/shots", {
+      entries: [
+        { machine_id: machines[0].id, count: 1, recorded_at: duringSecond },
+        { machine_id: machines[0].id, count: 2, recorded_at: duringFirst },
+        { machine_id: machines[0].id, count: 4, recorded_at: between },
+        { machine_id: machines[0].id, count: 8, recorded_at: beforeAll },
+        { machine_id: machines[1].id, count: 16, recorded_at: duringFirst },
+        { machine_id: machines[1].id, count: 32, recorded_at: duringSecond },
+        { machine_id: machines[2].id, count: 64, recorded_at: duringFirst },
+        { machine_id: machines[0].id, count: 128 },
+      ],
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(
+      res.body.results.map((r: { status: string; tool_id?: string }) => [r.status, r.tool_id]),
+      [
+        ["stored", b],
+        ["stored", a],
+        ["ignored", undefined],
+        ["ignored", undefined],
+        ["stored", c],
+        ["ignored", undefined],
+        ["ignored", undefined],
+        ["stored", b],
+      ],
+    );
+    assert.deepEqual([await lifetime(a), await lifetime(b), await lifetime(c)], [2, 129, 16]);
+  });
+
   test("in one batch, a tool's first reading counts from the shots the batch added before it", async () => {
     const tool = await newTool();
     const res = await operator.post("/api/v1/shots", {
