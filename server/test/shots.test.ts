@@ -361,6 +361,28 @@ forEachBackend("shots", (backend) => {
     assert.deepEqual([await lifetime(a), await lifetime(b), await lifetime(c)], [2, 129, 16]);
   });
 
+  test("batch: idempotency keys with quotes, emoji or a lone surrogate are found again", async () => {
+    const tool = await newTool();
+    const keys = ['q"uote\\', "emoji-\u{1F527}", "lone-\ud800", "x".repeat(200)];
+    const post = () =>
+      operator.post("/api/v1/shots", {
+        entries: keys.map((external_id) => ({ tool_id: tool, count: 1, source: "import", external_id })),
+      });
+    const first = await post();
+    assert.deepEqual(
+      first.body.results.map((r: { status: string }) => r.status),
+      keys.map(() => "stored"),
+    );
+    // Stored once and counted once each. (A lone surrogate is stored as U+FFFD, so the lookup does not
+    // recognise it and the insert's conflict does: answered as a lost race, with the tool's id.)
+    const again = await post();
+    assert.deepEqual(
+      again.body.results.map((r: { status: string }) => r.status),
+      keys.map(() => "duplicate"),
+    );
+    assert.equal(await lifetime(tool), keys.length);
+  });
+
   test("in one batch, a tool's first reading counts from the shots the batch added before it", async () => {
     const tool = await newTool();
     const res = await operator.post("/api/v1/shots", {

@@ -16,10 +16,14 @@ const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where ex
 const UPSERT_COUNTER =
   "insert into shot_counters (key, last_value, last_recorded_at, updated_at) values (?, ?, ?, ?) on conflict (key) " +
   "do update set last_value = excluded.last_value, last_recorded_at = excluded.last_recorded_at, updated_at = excluded.updated_at";
-/** The keys of a JSON array that are stored for a source (each an equality probe of the key's unique index). */
+/**
+ * Which of LOOKUP_CHUNK keys are stored for a source: one statement text for every chunk (a short
+ * last chunk repeats its last key), so it is prepared once. Keys are bound as parameters, as the
+ * insert binds them, so both compare the same bytes.
+ */
 const EXISTING_KEYS =
-  "select keys.value as key from json_each(?) as keys where exists " +
-  "(select 1 from shot_entries where source = ? and external_id = keys.value)";
+  "select external_id as key from shot_entries where source = ? and external_id is not null and external_id in " +
+  `(${Array.from({ length: LOOKUP_CHUNK }, () => "?").join(", ")})`;
 
 /**
  * Adds accepted entries to the per-tool daily totals (migration 0012) in the same transaction,
@@ -121,13 +125,16 @@ export const shotsRepo = {
     db: Queryable,
     source: string,
     externalIds: string[],
-    /** On SQLite, inside a transaction: one prepared statement for the whole list (as JSON), nothing to compile. */
+    /** On SQLite, inside a transaction: a prepared statement per 500 keys, nothing to compile. */
     sqlite?: SqliteStatements,
   ): Promise<Set<string>> {
     const found = new Set<string>();
     if (sqlite) {
-      const rows = sqlite.all(EXISTING_KEYS, [JSON.stringify(externalIds), source]) as { key: string }[];
-      for (const row of rows) found.add(row.key);
+      for (let i = 0; i < externalIds.length; i += LOOKUP_CHUNK) {
+        const chunk = externalIds.slice(i, i + LOOKUP_CHUNK);
+        while (chunk.length < LOOKUP_CHUNK) chunk.push(chunk[chunk.length - 1]);
+        for (const row of sqlite.all(EXISTING_KEYS, [source, ...chunk]) as { key: string }[]) found.add(row.key);
+      }
       return found;
     }
     for (let i = 0; i < externalIds.length; i += LOOKUP_CHUNK) {
