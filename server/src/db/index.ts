@@ -74,8 +74,14 @@ function openSqlite(file: string, key: SecretKey | undefined): Db {
   raw.pragma("analysis_limit = 1000");
   raw.pragma("optimize = 0x10002");
 
-  // better-sqlite3 cannot bind booleans; SQLite stores them as 0/1 anyway.
-  const bind = (params: ReadonlyArray<unknown>) => params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  // better-sqlite3 cannot bind booleans; SQLite stores them as 0/1 anyway. Most statements have
+  // none: those keep their array (no copy per row on the ingest's hot path).
+  const bind = (params: ReadonlyArray<unknown>): unknown[] => {
+    for (let i = 0; i < params.length; i++) {
+      if (typeof params[i] === "boolean") return params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+    }
+    return params as unknown[]; // better-sqlite3 only reads it
+  };
   // Kysely asks for a statement per query; preparing costs more than running a small one.
   const statements = new Map<string, ReturnType<typeof raw.prepare>>();
   const prepared = (query: string) => {
@@ -249,6 +255,28 @@ export async function lockRow(
 ): Promise<boolean> {
   const result = await sql`update ${sql.table(table)} set updated_at = updated_at where id = ${id}`.execute(db);
   return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/**
+ * `lockRow` for several rows of one table. PostgreSQL: one by one in id order, so two
+ * transactions locking overlapping sets never wait on each other crosswise. SQLite, whose one
+ * writer serialises transactions anyway: one prepared statement for all of them (a machine feed's
+ * batch names dozens of machines).
+ */
+export async function lockRows(
+  db: Queryable,
+  table: "machines" | "tools",
+  ids: readonly string[],
+  sqlite?: SqliteStatements,
+): Promise<void> {
+  if (ids.length === 0) return;
+  if (sqlite) {
+    sqlite.run(`update ${table} set updated_at = updated_at where id in (select value from json_each(?))`, [
+      JSON.stringify(ids),
+    ]);
+    return;
+  }
+  for (const id of [...ids].sort()) await lockRow(db, table, id);
 }
 
 export async function ping(db: Db): Promise<void> {

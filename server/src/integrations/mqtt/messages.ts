@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dateTimeInput } from "../../validate.ts";
+import { dateTimeInput, quickDateTime } from "../../validate.ts";
 
 /**
  * The MQTT machine feed's wire format (SPEC §7, docs/integrations.md):
@@ -119,10 +119,6 @@ export function decode(target: Target, payload: Buffer, maxBytes: number, quick 
   return { target, count, total, recordedAt: ts, seq };
 }
 
-/** A date-time with a zone, in the plain forms PLCs send; anything else goes through `dateTimeInput`. */
-const PLAIN_DATE_TIME =
-  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
-
 const whole = (v: unknown, min: number, max: number): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
 
@@ -134,14 +130,8 @@ const whole = (v: unknown, min: number, max: number): v is number =>
 function quickRead(target: Target, p: Record<string, unknown>): Reading | undefined {
   let recordedAt: string | undefined;
   if (p.ts !== undefined) {
-    if (typeof p.ts !== "string" || !PLAIN_DATE_TIME.test(p.ts)) return undefined;
-    // Date.parse rolls 2026-02-30 over to March; the schema refuses it.
-    const [year, month, day] = [p.ts.slice(0, 4), p.ts.slice(5, 7), p.ts.slice(8, 10)].map(Number);
-    if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
-    const ms = Date.parse(p.ts);
-    if (!Number.isFinite(ms)) return undefined;
-    recordedAt = new Date(ms).toISOString();
-    if (recordedAt < "2000-01-01" || recordedAt >= "2100-01-01") return undefined;
+    recordedAt = quickDateTime(p.ts);
+    if (recordedAt === undefined) return undefined;
   }
   if (p.seq !== undefined && !whole(p.seq, 0, Number.MAX_SAFE_INTEGER)) return undefined;
   const seq = p.seq;

@@ -13,6 +13,17 @@ const INSERT_PLAIN =
   "insert into shot_entries (id, tool_id, machine_id, delta, total, counter_reset, source, recorded_at, external_id, " +
   "created_by, request_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where external_id is not null do nothing`;
+const UPSERT_COUNTER =
+  "insert into shot_counters (key, last_value, last_recorded_at, updated_at) values (?, ?, ?, ?) on conflict (key) " +
+  "do update set last_value = excluded.last_value, last_recorded_at = excluded.last_recorded_at, updated_at = excluded.updated_at";
+/**
+ * Which of LOOKUP_CHUNK keys are stored for a source: one statement text for every chunk (a short
+ * last chunk repeats its last key), so it is prepared once. Keys are bound as parameters, as the
+ * insert binds them, so both compare the same bytes.
+ */
+const EXISTING_KEYS =
+  "select external_id as key from shot_entries where source = ? and external_id is not null and external_id in " +
+  `(${Array.from({ length: LOOKUP_CHUNK }, () => "?").join(", ")})`;
 
 /**
  * Adds accepted entries to the per-tool daily totals (migration 0012) in the same transaction,
@@ -21,7 +32,7 @@ const INSERT_KEYED = `${INSERT_PLAIN} on conflict (source, external_id) where ex
 async function addToDayTotals(db: Queryable, rows: Insertable<ShotEntriesTable>[]): Promise<void> {
   const sums = new Map<string, { tool_id: string; day: string; shots: number; entries: number }>();
   for (const row of rows) {
-    const day = new Date(row.recorded_at).toISOString().slice(0, 10);
+    const day = utcDay(row.recorded_at);
     const key = `${row.tool_id}|${day}`;
     const sum = sums.get(key);
     if (sum) {
@@ -43,6 +54,11 @@ async function addToDayTotals(db: Queryable, rows: Insertable<ShotEntriesTable>[
       )
       .execute();
   }
+}
+
+/** The UTC day of a timestamp; the entries' own are normalised ISO text already (no Date per entry). */
+function utcDay(at: string): string {
+  return at.length === 24 && at.endsWith("Z") ? at.slice(0, 10) : new Date(at).toISOString().slice(0, 10);
 }
 
 /** Multi-row inserts (PostgreSQL, or SQLite without prepared statements); adds the stored ids to `inserted`. */
@@ -105,8 +121,22 @@ export const shotsRepo = {
   },
 
   /** Which of these idempotency keys of one source are stored already. */
-  async existingExternalIds(db: Queryable, source: string, externalIds: string[]): Promise<Set<string>> {
+  async existingExternalIds(
+    db: Queryable,
+    source: string,
+    externalIds: string[],
+    /** On SQLite, inside a transaction: a prepared statement per 500 keys, nothing to compile. */
+    sqlite?: SqliteStatements,
+  ): Promise<Set<string>> {
     const found = new Set<string>();
+    if (sqlite) {
+      for (let i = 0; i < externalIds.length; i += LOOKUP_CHUNK) {
+        const chunk = externalIds.slice(i, i + LOOKUP_CHUNK);
+        while (chunk.length < LOOKUP_CHUNK) chunk.push(chunk[chunk.length - 1]);
+        for (const row of sqlite.all(EXISTING_KEYS, [source, ...chunk]) as { key: string }[]) found.add(row.key);
+      }
+      return found;
+    }
     for (let i = 0; i < externalIds.length; i += LOOKUP_CHUNK) {
       const rows = await db
         .selectFrom("shot_entries")
@@ -171,7 +201,19 @@ export const shotCountersRepo = {
     return found;
   },
 
-  async upsert(db: Queryable, key: string, value: number, recordedAt: string, now: string): Promise<void> {
+  async upsert(
+    db: Queryable,
+    key: string,
+    value: number,
+    recordedAt: string,
+    now: string,
+    /** On SQLite, inside a transaction: the prepared statement (a feed's batch moves dozens of counters). */
+    sqlite?: SqliteStatements,
+  ): Promise<void> {
+    if (sqlite) {
+      sqlite.run(UPSERT_COUNTER, [key, value, recordedAt, now]);
+      return;
+    }
     await db
       .insertInto("shot_counters")
       .values({ key, last_value: value, last_recorded_at: recordedAt, updated_at: now })

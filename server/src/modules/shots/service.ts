@@ -2,12 +2,12 @@ import type { Insertable } from "kysely";
 import { Histogram, type Registry } from "prom-client";
 import { z } from "zod";
 import { authorize, type RequestContext } from "../../access/context.ts";
-import { transaction, type Db, type Tx } from "../../db/index.ts";
+import { lockRows, transaction, type Db, type Tx } from "../../db/index.ts";
 import { decodeCursor, pageQuery, toPage, type Page } from "../../db/pagination.ts";
 import { toBool, type ShotEntriesTable } from "../../db/schema.ts";
 import { AppError, conflict, fromZodError, notFound, type ErrorDetail } from "../../errors.ts";
 import { newId } from "../../ids.ts";
-import { dateTimeInput, idInput, parseInput, isInFuture } from "../../validate.ts";
+import { dateTimeInput, idInput, parseInput, isInFuture, quickDateTime } from "../../validate.ts";
 import { machinesRepo } from "../plant/repo.ts";
 import { toolMountsRepo, toolsRepo, type ToolRow } from "../tools/repo.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -83,6 +83,59 @@ export const listShotsSchema = z.strictObject({
 });
 
 export type ShotInput = z.output<typeof batchEntrySchema>;
+
+const ENTRY_KEYS = new Set(["tool_id", "machine_id", "count", "total", "source", "recorded_at", "external_id"]);
+const SOURCE_NAMES = new Set<string>(SHOT_SOURCES);
+
+const whole = (v: unknown, min: number, max: number): v is number =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+/** A string the schema's `.trim().min(1).max(max)` keeps as it is. */
+const plainText = (v: unknown, max: number): v is string =>
+  typeof v === "string" && v.length >= 1 && v.length <= max && v.trim() === v;
+
+/**
+ * The common, valid batch entry without the schema machinery (a batch holds up to 10,000 and a
+ * feed sends thousands a second). It accepts only what `batchEntrySchema` accepts, normalised
+ * alike (absent fields are undefined), and returns undefined for anything else: that goes
+ * through the schema, which words the errors.
+ */
+function quickEntry(raw: unknown): ShotInput | undefined {
+  if (typeof raw !== "object" || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return undefined;
+  const e = raw as Record<string, unknown>;
+  for (const key in e) if (!ENTRY_KEYS.has(key)) return undefined;
+  const { tool_id, machine_id, count, total, source, recorded_at, external_id } = e;
+  if (tool_id === undefined ? !plainText(machine_id, 64) : machine_id !== undefined || !plainText(tool_id, 64)) {
+    return undefined;
+  }
+  if (count === undefined ? !whole(total, 0, MAX_SHOTS) : total !== undefined || !whole(count, 1, MAX_SHOTS)) {
+    return undefined;
+  }
+  if (source !== undefined && !(typeof source === "string" && SOURCE_NAMES.has(source))) return undefined;
+  if (external_id !== undefined && !plainText(external_id, 200)) return undefined;
+  let recordedAt: string | undefined;
+  if (recorded_at !== undefined) {
+    recordedAt = quickDateTime(recorded_at);
+    if (recordedAt === undefined) return undefined;
+  }
+  return {
+    tool_id,
+    machine_id,
+    count,
+    total,
+    source: (source ?? "manual") as ShotSource,
+    recorded_at: recordedAt,
+    external_id,
+  } as ShotInput;
+}
+
+/**
+ * One entry of a batch or feed: the quick check for the common shape, the schema for the rest
+ * (`quick` false: the schema alone, to compare the two in tests).
+ */
+export function parseBatchEntry(raw: unknown, quick = true): z.ZodSafeParseResult<ShotInput> {
+  const data = quick ? quickEntry(raw) : undefined;
+  return data ? { success: true, data } : batchEntrySchema.safeParse(raw);
+}
 
 /** Who an entry is stored for: kept on the entry (shot entries are their own audit trail). */
 interface Origin {
@@ -223,7 +276,7 @@ export class ShotService {
     const valid: ShotInput[] = [];
     const validIndex: number[] = [];
     raw.forEach((entry, index) => {
-      const parsed = batchEntrySchema.safeParse(entry);
+      const parsed = parseBatchEntry(entry);
       if (parsed.success) {
         valid.push(parsed.data);
         validIndex.push(index);
@@ -231,8 +284,13 @@ export class ShotService {
         results[index] = { index, status: "rejected", error: errorBody(fromZodError(parsed.error).details) };
       }
     });
-    const place = (outcomes: ShotResult[]) =>
-      outcomes.forEach((outcome, i) => (results[validIndex[i]] = { ...outcome, index: validIndex[i] }));
+    // The outcomes are the ingest's own objects: given their index in `raw` in place, not copied.
+    const place = (outcomes: ShotResult[]) => {
+      for (let i = 0; i < outcomes.length; i++) {
+        outcomes[i].index = validIndex[i];
+        results[validIndex[i]] = outcomes[i];
+      }
+    };
     const origin = { actorId, requestId: ctx.requestId };
     const { results: outcomes } = await this.#ingest(
       valid,
@@ -348,10 +406,11 @@ export class ShotService {
       // In id order, like the locks: two transactions adding to the same tools never wait on each other crosswise.
       for (const [toolId, delta] of [...increments].sort(([a], [b]) => (a < b ? -1 : 1))) {
         if (delta === 0) continue;
-        await toolsRepo.addShots(trx, toolId, delta, now);
+        await toolsRepo.addShots(trx, toolId, delta, now, this.#db.sqlite);
         counted.add(toolId);
       }
-      for (const [key, { value, at }] of counterWrites) await shotCountersRepo.upsert(trx, key, value, at, now);
+      for (const [key, { value, at }] of counterWrites)
+        await shotCountersRepo.upsert(trx, key, value, at, now, this.#db.sqlite);
       if (within) await within(trx, results);
       return { results, rows: rows.filter((row) => inserted.has(row.id)) };
     });
@@ -372,14 +431,12 @@ export class ShotService {
       if (e.tool_id) toolIds.add(e.tool_id);
       if (e.machine_id) machineIds.add(e.machine_id);
     });
-    const lockTools = [
-      ...new Set(entries.filter((e) => e.total !== undefined && e.tool_id).map((e) => e.tool_id!)),
-    ].sort();
-    for (const id of lockTools) await toolsRepo.lockById(trx, id);
-    const lockMachines = [
-      ...new Set(entries.filter((e) => e.total !== undefined && e.machine_id).map((e) => e.machine_id!)),
-    ].sort();
-    for (const id of lockMachines) await machinesRepo.lockById(trx, id);
+    const lockTools = new Set(entries.filter((e) => e.total !== undefined && e.tool_id).map((e) => e.tool_id!));
+    await lockRows(trx, "tools", [...lockTools], this.#db.sqlite);
+    const lockMachines = new Set(
+      entries.filter((e) => e.total !== undefined && e.machine_id).map((e) => e.machine_id!),
+    );
+    await lockRows(trx, "machines", [...lockMachines], this.#db.sqlite);
     const mountedNow = machineIds.size ? await toolsRepo.findMountedOn(trx, [...machineIds]) : [];
     const named = toolIds.size ? await toolsRepo.findByIds(trx, [...toolIds]) : [];
     return new Map([...named, ...mountedNow].map((t) => [t.id, t]));
@@ -394,9 +451,18 @@ export class ShotService {
     now: string,
   ): Promise<Map<number, string>> {
     const toolOf = new Map<number, string>();
-    const machines = new Map<string, boolean>();
-    const openMounts = new Map<string, { tool_id: string; mounted_at: string } | undefined>();
     const mountedNow = new Map([...tools.values()].filter((t) => t.machine_id).map((t) => [t.machine_id!, t.id]));
+    // The machines named, and the latest mount of those with a reading from before now: one query
+    // each for the batch (machine feeds send many readings of dozens of machines a batch).
+    const named = new Set<string>();
+    const earlier = new Set<string>();
+    entries.forEach((e, i) => {
+      if (results[i].status === "rejected" || !e.machine_id) return;
+      named.add(e.machine_id);
+      if ((e.recorded_at ?? now) < now) earlier.add(e.machine_id);
+    });
+    const machines = new Set(named.size ? (await machinesRepo.findByIds(trx, [...named])).map((m) => m.id) : []);
+    const latestMounts = earlier.size ? await toolMountsRepo.latestOnMachines(trx, [...earlier]) : new Map();
     for (const [i, e] of entries.entries()) {
       if (results[i].status === "rejected") continue;
       if (e.tool_id) {
@@ -404,9 +470,7 @@ export class ShotService {
         continue;
       }
       const machineId = e.machine_id!;
-      if (!machines.has(machineId))
-        machines.set(machineId, (await machinesRepo.findById(trx, machineId)) !== undefined);
-      if (!machines.get(machineId)) {
+      if (!machines.has(machineId)) {
         results[i] = {
           index: i,
           status: "rejected",
@@ -418,13 +482,9 @@ export class ShotService {
       let toolId: string | undefined;
       if (at >= now) toolId = mountedNow.get(machineId);
       else {
-        // A reading since the machine's open mount began belongs to that tool: one query per
-        // machine instead of one per reading (machine feeds send many readings a batch).
-        if (!openMounts.has(machineId)) {
-          const [last] = await toolMountsRepo.list(trx, { machineId }, 1);
-          openMounts.set(machineId, last && last.unmounted_at === null ? last : undefined);
-        }
-        const open = openMounts.get(machineId);
+        // A reading since the machine's open mount began belongs to that tool, without a query per reading.
+        const last = latestMounts.get(machineId);
+        const open = last && last.unmounted_at === null ? last : undefined;
         toolId =
           open && at >= open.mounted_at ? open.tool_id : await toolMountsRepo.toolOnMachineAt(trx, machineId, at);
       }
@@ -452,19 +512,20 @@ export class ShotService {
     const bySource = new Map<string, string[]>();
     entries.forEach((e, i) => {
       if (!e.external_id || results[i].status === "rejected") return;
-      const list = bySource.get(e.source) ?? [];
-      list.push(e.external_id);
-      bySource.set(e.source, list);
+      const list = bySource.get(e.source);
+      if (list) list.push(e.external_id);
+      else bySource.set(e.source, [e.external_id]);
     });
-    const seen = new Set<string>();
+    // Per source, the keys stored already and then those met earlier in the batch.
+    const seen = new Map<string, Set<string>>();
     for (const [source, ids] of bySource) {
-      for (const id of await shotsRepo.existingExternalIds(trx, source, ids)) seen.add(`${source}\u0000${id}`);
+      seen.set(source, await shotsRepo.existingExternalIds(trx, source, ids, this.#db.sqlite));
     }
     entries.forEach((e, i) => {
       if (!e.external_id || results[i].status === "rejected") return;
-      const key = `${e.source}\u0000${e.external_id}`;
-      if (seen.has(key)) results[i] = { index: i, status: "duplicate" };
-      seen.add(key);
+      const keys = seen.get(e.source)!;
+      if (keys.has(e.external_id)) results[i] = { index: i, status: "duplicate" };
+      keys.add(e.external_id);
     });
   }
 }

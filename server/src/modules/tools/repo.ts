@@ -1,10 +1,12 @@
-import type { Insertable, Selectable, Updateable } from "kysely";
-import { lockRow, type Queryable } from "../../db/index.ts";
+import { sql, type Insertable, type Selectable, type Updateable } from "kysely";
+import { lockRow, type Queryable, type SqliteStatements } from "../../db/index.ts";
 import type { ToolMountsTable, ToolsTable } from "../../db/schema.ts";
 import { containsIgnoringCase } from "../../db/sql.ts";
 import { afterKey } from "../../db/pagination.ts";
 
 export type ToolRow = Selectable<ToolsTable>;
+
+const ADD_SHOTS = "update tools set lifetime_shots = lifetime_shots + ?, updated_at = ? where id = ?";
 export type ToolMountRow = Selectable<ToolMountsTable>;
 
 export interface ToolFilter {
@@ -55,7 +57,18 @@ export const toolsRepo = {
   },
 
   /** Adds accepted shots atomically: concurrent writers never lose an increment. */
-  async addShots(db: Queryable, id: string, delta: number, now: string): Promise<void> {
+  async addShots(
+    db: Queryable,
+    id: string,
+    delta: number,
+    now: string,
+    /** On SQLite, inside a transaction: the prepared statement (a batch adds to every tool it names). */
+    sqlite?: SqliteStatements,
+  ): Promise<void> {
+    if (sqlite) {
+      sqlite.run(ADD_SHOTS, [delta, now, id]);
+      return;
+    }
     await db
       .updateTable("tools")
       .set((eb) => ({ lifetime_shots: eb("lifetime_shots", "+", delta), updated_at: now }))
@@ -100,6 +113,29 @@ export const toolMountsRepo = {
     if (filter.toolId) q = q.where("tool_id", "=", filter.toolId);
     if (filter.machineId) q = q.where("machine_id", "=", filter.machineId);
     return q.orderBy("mounted_at", "desc").orderBy("id", "desc").limit(limit).execute();
+  },
+
+  /** The latest mount (open or not) of each of these machines: `list(…, 1)` for many machines in one query. */
+  async latestOnMachines(db: Queryable, machineIds: readonly string[]): Promise<Map<string, ToolMountRow>> {
+    const latest = new Map<string, ToolMountRow>();
+    for (let i = 0; i < machineIds.length; i += 500) {
+      const rows = await db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom("tool_mounts")
+            .selectAll()
+            .select(
+              sql<number>`row_number() over (partition by machine_id order by mounted_at desc, id desc)`.as("nth"),
+            )
+            .where("machine_id", "in", machineIds.slice(i, i + 500))
+            .as("mounts"),
+        )
+        .selectAll()
+        .where("nth", "=", 1)
+        .execute();
+      for (const { nth: _nth, ...mount } of rows) latest.set(mount.machine_id, mount);
+    }
+    return latest;
   },
 
   /** The tool that was on the machine at that moment (SPEC §7: cycles go to the tool mounted then). */
