@@ -97,13 +97,26 @@ async function lifetimeSum(base: string, auth: Record<string, string>): Promise<
   return items.reduce((sum, tool) => sum + tool.lifetime_shots, 0);
 }
 
+/** The lifetime sum once two reads half a second apart agree: no write is still landing. */
+async function settledLifetimeSum(base: string, auth: Record<string, string>): Promise<number> {
+  let last = await lifetimeSum(base, auth);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await lifetimeSum(base, auth);
+    if (now === last) return now;
+    last = now;
+  }
+}
+
 /**
  * Batch ingest (POST /api/v1/shots): BATCH_CLIENTS clients each post full batches of counts for
  * the tools, with idempotency keys (as imports and gateways send them), one after another for
  * `duration` seconds. Returns entries sent, stored (per the results) and counted (lifetime shots).
  */
 async function loadBatches(base: string, auth: Record<string, string>, toolIds: string[]) {
-  const before = await lifetimeSum(base, auth);
+  // The shots before this (the previous endpoint's requests still in flight when its load stopped)
+  // must land before the starting sum is taken, or they would count as this run's.
+  const before = await settledLifetimeSum(base, auth);
   let batch = 0;
   let sent = 0;
   let stored = 0;
