@@ -129,3 +129,37 @@ export function writeDocSection(name: string, section: string): void {
   if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${begin.trim()} … ${end} section`);
   writeFileSync(file, doc.slice(0, from + begin.length) + section + doc.slice(to));
 }
+
+/** Resident memory of a process, from /proc (Linux), in MB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Sums the series of one metric in Prometheus text, optionally only those whose labels match. */
+export function metricSum(text: string, name: string, labels = ""): number {
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labels && !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+/** POSTs JSON as `auth` while setting up a bench (lines, machines, tools …); anything but 2xx stops the bench. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies of every shape
+export async function postJson<T = any>(
+  server: Server,
+  auth: Record<string, string>,
+  url: string,
+  body: unknown,
+): Promise<T> {
+  const response = await fetch(`${server.base}${url}`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}

@@ -11,7 +11,7 @@
 //   message stored, and HOM's RSS sampled every 5 s with a linear trend over the run after its first 30 %
 //   (warm-up): "flat" when the trend is under 1 MB per minute.
 // Everything runs on loopback and stops by itself after --duration seconds.
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -21,6 +21,9 @@ import {
   login,
   machineDescription,
   markdownTable,
+  metricSum,
+  postJson,
+  rssMb,
   PG_URL,
   startServer,
   stopServer,
@@ -76,11 +79,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 /** Least-squares slope of y over x. */
 function slope(points: { x: number; y: number }[]): number {
   const n = points.length;
@@ -94,16 +92,6 @@ function slope(points: { x: number; y: number }[]): number {
     den += (p.x - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
-}
-
-function metricSum(text: string, name: string, labels = ""): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (labels && !line.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
 }
 
 // --- HTTP ------------------------------------------------------------------------------------------
@@ -135,16 +123,6 @@ async function timed(
     record(kind, performance.now() - started, false, String(error));
     return null;
   }
-}
-
-async function setupApi(server: Server, auth: Record<string, string>, url: string, body: unknown): Promise<Json> {
-  const res = await fetch(`${server.base}${url}`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 // --- the run ---------------------------------------------------------------------------------------
@@ -182,28 +160,28 @@ async function main(): Promise<void> {
     const admin = await login(server);
     const lines: string[] = [];
     for (let i = 0; i < LINES; i++) {
-      lines.push((await setupApi(server, admin, "/api/v1/lines", { code: `LL${i}`, name: `Load line ${i}` })).id);
+      lines.push((await postJson(server, admin, "/api/v1/lines", { code: `LL${i}`, name: `Load line ${i}` })).id);
     }
     const machines: { id: string; code: string; line: string; tool: string }[] = [];
     for (let i = 0; i < o.machines; i++) {
       const line = lines[i % LINES];
-      const m = await setupApi(server, admin, "/api/v1/machines", {
+      const m = await postJson(server, admin, "/api/v1/machines", {
         line_id: line,
         code: `LM-${i}`,
         name: `Press ${i}`,
       });
-      const tool = await setupApi(server, admin, "/api/v1/tools", {
+      const tool = await postJson(server, admin, "/api/v1/tools", {
         asset_number: `LT-${i}`,
         name: "Mould",
         cavity_count: 2,
       });
-      await setupApi(server, admin, `/api/v1/tools/${tool.id}/mount`, { machine_id: m.id });
+      await postJson(server, admin, `/api/v1/tools/${tool.id}/mount`, { machine_id: m.id });
       machines.push({ id: m.id, code: m.code, line, tool: tool.id });
     }
     const tokens: Record<string, string>[] = [];
     for (let i = 0; i < OPERATOR_ACCOUNTS; i++) {
       const password = `load-operator-password-${i}`;
-      await setupApi(server, admin, "/api/v1/users", { username: `tablet${i}`, password, role: "operator" });
+      await postJson(server, admin, "/api/v1/users", { username: `tablet${i}`, password, role: "operator" });
       const res = await fetch(`${server.base}/api/v1/auth/token`, {
         method: "POST",
         headers: { "content-type": "application/json" },

@@ -20,6 +20,9 @@ import {
   login,
   machineDescription,
   markdownTable,
+  metricSum,
+  postJson,
+  rssMb,
   PG_URL,
   startServer,
   stopServer,
@@ -53,32 +56,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-async function api(server: Server, auth: Record<string, string>, url: string, body: unknown) {
-  const response = await fetch(`${server.base}${url}`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { id: string; code?: string; lifetime_shots?: number };
-}
-
-/** Sums the series of one metric in Prometheus text, optionally only those whose labels match. */
-function metricSum(text: string, name: string, labels = ""): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (labels && !line.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
-}
-
 async function benchBackend(backend: "sqlite" | "postgres", o: MqttBenchOptions, port: number): Promise<Row[]> {
   const run = `${process.pid}-${backend}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hom-bench-mqtt-"));
@@ -108,20 +85,20 @@ async function benchBackend(backend: "sqlite" | "postgres", o: MqttBenchOptions,
     server = await startServer(env, port);
     console.error(`mqtt bench [${backend}]: HOM ready; creating ${o.machines} machines with mounted tools`);
     const auth = await login(server);
-    const line = await api(server, auth, "/api/v1/lines", { code: "BL", name: "Bench line" });
+    const line = await postJson(server, auth, "/api/v1/lines", { code: "BL", name: "Bench line" });
     const machines: { code: string; toolId: string }[] = [];
     for (let i = 0; i < o.machines; i++) {
-      const machine = await api(server, auth, "/api/v1/machines", {
+      const machine = await postJson(server, auth, "/api/v1/machines", {
         line_id: line.id,
         code: `BM-${i}`,
         name: `Bench press ${i}`,
       });
-      const tool = await api(server, auth, "/api/v1/tools", {
+      const tool = await postJson(server, auth, "/api/v1/tools", {
         asset_number: `BT-${i}`,
         name: "Mould",
         cavity_count: 1,
       });
-      await api(server, auth, `/api/v1/tools/${tool.id}/mount`, { machine_id: machine.id });
+      await postJson(server, auth, `/api/v1/tools/${tool.id}/mount`, { machine_id: machine.id });
       machines.push({ code: machine.code!, toolId: tool.id });
     }
 

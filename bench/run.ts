@@ -3,7 +3,7 @@
 // Options: --duration S (default 10), --connections N (default 50), --postgres (also run on PostgreSQL),
 // --no-kpis (skip the KPI benchmark over a generated plant, bench/kpis.ts, which takes its options too),
 // --no-mqtt (skip the MQTT feed benchmark, bench/mqtt.ts; run alone for its options).
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -15,6 +15,7 @@ import {
   login,
   machineDescription,
   markdownTable,
+  rssMb,
   PG_URL,
   startServer,
   stopServer,
@@ -35,11 +36,6 @@ const { values } = parseArgs({
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 async function load(url: string, headers: Record<string, string> = {}, post?: unknown) {
   const result = await autocannon({
