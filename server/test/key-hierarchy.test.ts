@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import S3rver from "s3rver";
 import { systemContext } from "../src/access/context.ts";
 import { buildApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
@@ -29,6 +28,7 @@ import {
   type TestEnv,
 } from "./helpers.ts";
 import { uploadPhotos } from "./photo-helpers.ts";
+import { s3StorageEnv } from "./s3-helpers.ts";
 
 /**
  * One key hierarchy (docs/security.md): encrypted backup archives, restore with and without the
@@ -502,44 +502,11 @@ forEachBackend("key rotation inside the running server", (backend) => {
   });
 });
 
-// S3-compatible photo store in backups (s3rver on loopback).
-const BUCKET = "hom-backups-test";
-let s3: { server: S3rver; dir: string; endpoint: string } | undefined;
-async function s3Env(prefix: string): Promise<Record<string, string>> {
-  if (!s3) {
-    const dir = mkdtempSync(path.join(tmpdir(), "hom-s3-"));
-    const server = new S3rver({
-      address: "127.0.0.1",
-      port: 0,
-      silent: true,
-      directory: dir,
-      configureBuckets: [{ name: BUCKET }],
-    });
-    const { port } = await server.run();
-    s3 = { server, dir, endpoint: `http://127.0.0.1:${port}` };
-  }
-  return {
-    HOM_STORAGE: "s3",
-    HOM_S3_ENDPOINT: s3.endpoint,
-    HOM_S3_BUCKET: BUCKET,
-    HOM_S3_PREFIX: prefix,
-    HOM_S3_ACCESS_KEY_ID: "S3RVER",
-    HOM_S3_SECRET_ACCESS_KEY: "S3RVER",
-  };
-}
-
 describe("S3 photos in backups", () => {
-  after(async () => {
-    if (s3) {
-      await s3.server.close();
-      rmSync(s3.dir, { recursive: true, force: true });
-    }
-  });
-
   forEachBackend("S3 store", (backend) => {
     test("a backup carries the bucket's objects with checksums; a restore puts them into the configured bucket", async () => {
       const t = await createTestApp(backend, {
-        ...(await s3Env(`src-${randomBytes(4).toString("hex")}/`)),
+        ...(await s3StorageEnv(`src-${randomBytes(4).toString("hex")}/`)),
         HOM_ENCRYPTION_KEY: KEY,
       });
       let archive: string;
@@ -570,7 +537,7 @@ describe("S3 photos in backups", () => {
       assert.deepEqual(listed, sourceObjects);
 
       const target = await restoreTarget(backend, {
-        ...(await s3Env(`dst-${randomBytes(4).toString("hex")}/`)),
+        ...(await s3StorageEnv(`dst-${randomBytes(4).toString("hex")}/`)),
         HOM_ENCRYPTION_KEY: KEY,
       });
       try {

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { crc32, deflateSync } from "node:zlib";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
 import sharp from "sharp";
 import { buildApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
@@ -22,49 +20,15 @@ import {
   rowCount,
   type TestApp,
 } from "./helpers.ts";
+import { s3StorageEnv } from "./s3-helpers.ts";
 
 const KEY = randomBytes(32).toString("hex");
 const OTHER_KEY = randomBytes(32).toString("base64");
 const MAX_BYTES = 150_000;
-const BUCKET = "hom-photos";
-
-// One s3rver for the file, on loopback and a random port; every app gets its own key prefix.
-let s3: { server: S3rver; dir: string; endpoint: string } | undefined;
-async function s3Endpoint(): Promise<string> {
-  if (!s3) {
-    const dir = mkdtempSync(path.join(tmpdir(), "hom-s3-"));
-    const server = new S3rver({
-      address: "127.0.0.1",
-      port: 0,
-      silent: true,
-      directory: dir,
-      configureBuckets: [{ name: BUCKET }],
-    });
-    const { port } = await server.run();
-    s3 = { server, dir, endpoint: `http://127.0.0.1:${port}` };
-  }
-  return s3.endpoint;
-}
-after(async () => {
-  if (s3) {
-    await s3.server.close();
-    rmSync(s3.dir, { recursive: true, force: true });
-  }
-});
-
 async function storageEnv(storage: "local" | "s3", encrypted: boolean): Promise<Record<string, string>> {
   const env: Record<string, string> = { HOM_PHOTO_MAX_BYTES: String(MAX_BYTES) };
   if (encrypted) env.HOM_ENCRYPTION_KEY = KEY;
-  if (storage === "s3") {
-    Object.assign(env, {
-      HOM_STORAGE: "s3",
-      HOM_S3_ENDPOINT: await s3Endpoint(),
-      HOM_S3_BUCKET: BUCKET,
-      HOM_S3_PREFIX: `t-${randomBytes(6).toString("hex")}`,
-      HOM_S3_ACCESS_KEY_ID: "S3RVER",
-      HOM_S3_SECRET_ACCESS_KEY: "S3RVER",
-    });
-  }
+  if (storage === "s3") Object.assign(env, await s3StorageEnv(`t-${randomBytes(6).toString("hex")}`));
   return env;
 }
 
@@ -179,7 +143,7 @@ for (const storage of ["local", "s3"] as const) {
           forcePathStyle: true,
           credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
         });
-        const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: config.prefix }));
+        const listed = await client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: config.prefix }));
         return (listed.Contents ?? []).map((o) => o.Key!.slice(config.prefix.length));
       };
 
