@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 // @ts-expect-error -- plain JavaScript without declarations; its exports are used as documented there
 import { build, toJavaScript } from "../build.mjs";
-import { NODE24, REPO_ROOT, createTestEnv, forEachBackend, type TestEnv } from "./helpers.ts";
+import { NODE24, REPO_ROOT, createTestEnv, forEachBackend, serveHom, type TestEnv } from "./helpers.ts";
 
 /**
  * Production start runs server/dist, the sources with their types stripped once (server/build.mjs).
@@ -91,40 +91,18 @@ forEachBackend("built server", (backend) => {
   };
 
   test("serves without type stripping: logs in, lists tools, shuts down on SIGTERM", async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(NODE24, [NO_TYPESCRIPT, path.join(outDir, "main.js"), "serve"], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? "",
-        ...env.env,
-        PORT: String(port),
-        HOM_ADMIN_PASSWORD: "built-admin-password",
-        HOM_LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const { child, base, output } = await serveHom([NO_TYPESCRIPT, path.join(outDir, "main.js"), "serve"], {
+      ...env.env,
+      HOM_ADMIN_PASSWORD: "built-admin-password",
+      HOM_LOG_LEVEL: "warn",
     });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
     try {
-      const base = `http://127.0.0.1:${port}`;
-      const started = Date.now();
-      while (
-        !(await fetch(`${base}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        ))
-      ) {
-        if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
-        if (Date.now() - started > 60_000) throw new Error(`server did not become ready:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
       const login = await fetch(`${base}/api/v1/auth/token`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ username: "admin", password: "built-admin-password" }),
       });
-      assert.equal(login.status, 200, output);
+      assert.equal(login.status, 200, output());
       const { access_token } = (await login.json()) as { access_token: string };
       const tools = await fetch(`${base}/api/v1/tools?limit=100`, {
         headers: { authorization: `Bearer ${access_token}` },
@@ -137,7 +115,7 @@ forEachBackend("built server", (backend) => {
     }
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
-    assert.equal(code, 0, output);
+    assert.equal(code, 0, output());
   });
 
   test("CLI commands run from the build: audit verify, and a backup (on SQLite its snapshot runs in a worker thread)", async () => {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
-import { NODE24, REPO_ROOT, createTestEnv, forEachBackend, hom, type TestEnv } from "./helpers.ts";
+import { createTestEnv, forEachBackend, hom, serveHom, type TestEnv } from "./helpers.ts";
 
 forEachBackend("hom CLI", (backend) => {
   let env: TestEnv;
@@ -66,28 +65,11 @@ forEachBackend("hom CLI", (backend) => {
   });
 
   test("serve: logs in as the CLI-made user over a socket and shuts down cleanly on SIGTERM", async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(NODE24, ["server/src/main.ts", "serve"], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? "", ...env.env, PORT: String(port), HOM_LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
+    const { child, base, output } = await serveHom(["server/src/main.ts", "serve"], {
+      ...env.env,
+      HOM_LOG_LEVEL: "info",
     });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
     try {
-      const base = `http://127.0.0.1:${port}`;
-      const started = Date.now();
-      for (;;) {
-        const ok = await fetch(`${base}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ok) break;
-        // Generous: a loaded CI machine starts slowly; the ready-in-2-s budget is measured by bench/.
-        if (Date.now() - started > 60_000) throw new Error(`server did not become ready:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
       const res = await fetch(`${base}/api/v1/auth/token`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -101,8 +83,8 @@ forEachBackend("hom CLI", (backend) => {
     }
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
-    assert.equal(code, 0, output);
-    assert.match(output, /shutting down/);
-    assert.doesNotMatch(output, /anna-new-password/);
+    assert.equal(code, 0, output());
+    assert.match(output(), /shutting down/);
+    assert.doesNotMatch(output(), /anna-new-password/);
   });
 });
