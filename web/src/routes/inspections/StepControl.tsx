@@ -37,21 +37,17 @@ export function useLimitText(): (step: Step) => string | null {
   };
 }
 
-/** The input for one step, sized for gloved hands. */
-export function StepControl({
-  step,
-  answer,
-  onChange,
-  disabled,
-  logId,
-}: {
+interface StepControlProps {
   step: Step;
   answer: Answer;
   onChange: (answer: Answer) => void;
   disabled: boolean;
   /** The log the photo of a photo step is attached to. */
   logId?: string;
-}) {
+}
+
+/** The input for one step, sized for gloved hands. */
+export function StepControl({ step, answer, onChange, disabled, logId }: StepControlProps) {
   const { t } = useTranslation();
   const id = useId();
   const limitText = useLimitText();
@@ -169,19 +165,7 @@ export function StepControl({
  * A photo step: the rear camera; the photo is uploaded to the log at once (with the step's text
  * as caption) and its id becomes the step's answer, saved with the log.
  */
-function PhotoStep({
-  step,
-  answer,
-  onChange,
-  disabled,
-  logId,
-}: {
-  step: Step;
-  answer: Answer;
-  onChange: (answer: Answer) => void;
-  disabled: boolean;
-  logId?: string;
-}) {
+function PhotoStep({ step, answer, onChange, disabled, logId }: StepControlProps) {
   const { t } = useTranslation();
   const id = useId();
   const client = useQueryClient();
