@@ -16,39 +16,33 @@ export function nulDetail(field: string): ErrorDetail {
 }
 
 /** The path of the first string (or key) with a NUL character in an input, if any. */
-export function fieldWithNul(input: unknown, path = "", depth = 0): string | undefined {
-  // Almost every input has none: looked for first without building a path per field (a batch has 10,000 entries).
-  if (depth === 0 && !hasNul(input, 0)) return undefined;
-  if (typeof input === "string") return input.includes("\u0000") ? path || "(input)" : undefined;
+export function fieldWithNul(input: unknown): string | undefined {
+  const path = nulPath(input, 0);
+  return path === undefined ? undefined : path.length > 0 ? path.join(".") : "(input)";
+}
+
+/**
+ * The keys down to the first NUL, outermost first, or undefined when there is none. The path is
+ * put together on the way back from a find only: almost no input has one, and a batch has 10,000
+ * entries whose every field would otherwise get a path string.
+ */
+function nulPath(input: unknown, depth: number): (string | number)[] | undefined {
+  if (typeof input === "string") return input.includes("\u0000") ? [] : undefined;
   if (input === null || typeof input !== "object" || depth > 20) return undefined;
   if (Array.isArray(input)) {
     for (let i = 0; i < input.length; i++) {
-      const found = fieldWithNul(input[i], path ? `${path}.${i}` : String(i), depth + 1);
-      if (found !== undefined) return found;
+      const found = nulPath(input[i], depth + 1);
+      if (found) return [i, ...found];
     }
     return undefined;
   }
-  for (const [key, value] of Object.entries(input)) {
-    const field = path ? `${path}.${key}` : key;
-    if (key.includes("\u0000")) return field;
-    const found = fieldWithNul(value, field, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-function hasNul(input: unknown, depth: number): boolean {
-  if (typeof input === "string") return input.includes("\u0000");
-  if (input === null || typeof input !== "object" || depth > 20) return false;
-  if (Array.isArray(input)) {
-    for (let i = 0; i < input.length; i++) if (hasNul(input[i], depth + 1)) return true;
-    return false;
-  }
   for (const key in input) {
     if (!Object.hasOwn(input, key)) continue;
-    if (key.includes("\u0000") || hasNul((input as Record<string, unknown>)[key], depth + 1)) return true;
+    if (key.includes("\u0000")) return [key];
+    const found = nulPath((input as Record<string, unknown>)[key], depth + 1);
+    if (found) return [key, ...found];
   }
-  return false;
+  return undefined;
 }
 
 /**
